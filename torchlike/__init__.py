@@ -1,0 +1,135 @@
+"""torchlike: PyTorch's API on JAX's compiler.
+
+``import torchlike as torch`` runs ordinary PyTorch code: tensors with autograd, ``nn.Module``
+(Flax NNX modules underneath), ``torch.optim`` (Optax underneath), and ``torchlike.compile``, which
+turns a whole training step into one XLA program.
+"""
+
+from . import _dtype
+from ._dtype import (  # noqa: F401
+    bfloat16,
+    bool_ as bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._tensor import Size, Tensor  # noqa: F401
+from . import _tensor_methods  # noqa: F401  (attaches methods and operators to Tensor)
+from ._device import device  # noqa: F401
+from ._ops.creation import (  # noqa: F401
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._ops.indexing import gather, masked_fill, masked_select, nonzero  # noqa: F401
+from ._ops.linalg import addmm, bmm, dot, einsum, ger, matmul, mm, mv, outer  # noqa: F401
+from ._ops.pointwise import *  # noqa: F401,F403
+from ._ops.pointwise import abs, pow, round  # noqa: F401
+from ._ops.reduction import *  # noqa: F401,F403
+from ._ops.reduction import all, any, max, min, sum  # noqa: F401
+from ._ops.shape import *  # noqa: F401,F403
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)  # noqa: F401
+from . import accelerator, autograd, cuda, random  # noqa: F401
+from ._compile import compile  # noqa: F401,A004
+from . import nn, optim, utils  # noqa: E402
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """PyTorch's ``torch.result_type``."""
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return input.clone()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.softmax(dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.log_softmax(dim, dtype=dtype)
+
+
+class _LegacyTensorType:
+    """``torch.FloatTensor(...)`` / ``torch.LongTensor(...)``: construct with a fixed dtype."""
+
+    def __init__(self, dt) -> None:
+        self._dtype = dt
+
+    def __call__(self, *args) -> Tensor:
+        return Tensor(*args, dtype=self._dtype)
+
+    def __instancecheck__(self, obj) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is self._dtype
+
+
+FloatTensor = _LegacyTensorType(float32)
+DoubleTensor = _LegacyTensorType(float64)
+HalfTensor = _LegacyTensorType(float16)
+LongTensor = _LegacyTensorType(int64)
+IntTensor = _LegacyTensorType(int32)
+ByteTensor = _LegacyTensorType(uint8)
+BoolTensor = _LegacyTensorType(bool)
+
+__version__ = "0.1.0"

@@ -1,0 +1,92 @@
+"""``torch.manual_seed`` and ``torch.Generator`` over JAX's counter-based PRNG.
+
+A generator holds one JAX key; every random op splits it and consumes the new subkey, so the
+stream is deterministic for a seed. ``torchlike.compile`` threads the key of every generator in
+and out of the compiled step as ordinary state, so a compiled step draws fresh numbers on every
+call, and eager and compiled runs from the same seed draw the same numbers. The numbers
+themselves differ from PyTorch's (different algorithms); only their distributions match.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from . import _trace_state
+
+_DEFAULT_SEED = 67280421310721  # PyTorch's default seed
+
+
+class Generator:
+    """``torch.Generator(device='cpu')``: a seeded random stream."""
+
+    def __init__(self, device=None) -> None:
+        self.device = device
+        self.manual_seed(_DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> Generator:
+        seed = int(seed)
+        self._seed = seed
+        self._key = jax.random.key_data(jax.random.key(seed & 0xFFFFFFFFFFFFFFFF))
+        return self
+
+    def seed(self) -> int:
+        """Seed from OS entropy, like PyTorch's ``Generator.seed()``; returns the seed."""
+        s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self):
+        from ._tensor import Tensor
+
+        return Tensor._wrap(jax.numpy.asarray(self._key))
+
+    def set_state(self, state) -> Generator:
+        self._key = jax.numpy.asarray(getattr(state, "_data", state), dtype=np.uint32)
+        return self
+
+    def next_key(self) -> jax.Array:
+        """Advance the stream and return a fresh key (works on tracers inside compile)."""
+        if _trace_state.active:  # a generator the compiled step did not know of yet: add it
+            _trace_state.note_access(self, self._key)
+        key = jax.random.wrap_key_data(self._key)
+        new, sub = _split(key)
+        self._key = jax.random.key_data(new)
+        return sub
+
+
+@jax.jit
+def _split(key):
+    new, sub = jax.random.split(key)
+    return new, sub
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (``torch.manual_seed``); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)
+
+
+def next_key(generator: Generator | None = None) -> jax.Array:
+    return (generator or default_generator).next_key()
