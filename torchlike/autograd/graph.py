@@ -1,0 +1,282 @@
+"""The autograd tape: how ``loss.backward()`` works, on one screen.
+
+Every differentiable op that sees an input requiring grad (with grad mode on) records a
+:class:`Node`: the op's ``jax.vjp`` pullback and, for each input, where its gradient goes (the
+producing ``Node`` or, for a leaf, the leaf tensor itself). ``backward()`` sorts the nodes reachable
+from the output topologically and runs the pullbacks in reverse order, summing gradients per node
+and accumulating them into leaf ``.grad``. The same code runs on tracers inside ``jax.jit``, so a
+compiled step contains exactly the XLA program ``jax.grad`` would build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class Node:
+    """A recorded op (PyTorch's ``grad_fn``): the pullback and where input gradients flow.
+
+    ``inputs[i]`` is the ``(Node, output_index)`` that produced input ``i``, the leaf tensor whose
+    ``.grad`` receives it, or ``None`` when input ``i`` needs no gradient. ``out_avals`` gives the
+    shape and dtype of each differentiable output (``None`` for integer outputs), used to fill in
+    zero cotangents for outputs that received no gradient.
+    """
+
+    __slots__ = ("_name", "pullback", "inputs", "out_avals", "retained", "__weakref__")
+
+    def __init__(self, name: str, pullback: Callable, inputs: tuple, out_avals: tuple) -> None:
+        self._name = name
+        self.pullback = pullback
+        self.inputs = inputs
+        self.out_avals = out_avals
+        self.retained: dict[int, Any] | None = (
+            None  # output index -> tensor that called retain_grad
+        )
+
+    def name(self) -> str:
+        """PyTorch's node name: ``MulBackward0``; ops may pass a full name (``SumBackward1``)."""
+        if "Backward" in self._name or "::" in self._name:
+            return self._name
+        return f"{self._name}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the graph: ``((node_or_AccumulateGrad, index), ...)``."""
+        out = []
+        for inp in self.inputs:
+            if inp is None:
+                out.append((None, 0))
+            elif isinstance(inp, tuple):
+                out.append(inp)
+            else:
+                out.append((AccumulateGrad(inp), 0))
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        return self.pullback(_fill(self, list(grads)))
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``next_functions``, as in PyTorch."""
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _fill(node: Node, cts: list) -> tuple:
+    """Cotangents for every differentiable output, zeros where none arrived."""
+    return tuple(
+        None if aval is None else (jnp.zeros(aval[0], aval[1]) if ct is None else ct)
+        for aval, ct in zip(node.out_avals, cts)
+    )
+
+
+def _toposort(roots: Sequence[Node]) -> list[Node]:
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for inp in node.inputs:
+                if isinstance(inp, tuple) and id(inp[0]) not in seen:
+                    stack.append((inp[0], False))
+    return order
+
+
+def run_backward(
+    outputs: Sequence[Any],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool = False,
+    inputs: Sequence[Any] | None = None,
+) -> list | None:
+    """Propagate ``grad_outputs`` from ``outputs`` back through the tape.
+
+    With ``inputs=None`` gradients accumulate into leaf ``.grad`` (``Tensor.backward``); otherwise
+    the gradients w.r.t. ``inputs`` (leaves or not) are returned and no ``.grad`` is touched
+    (``autograd.grad``).
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (higher-order gradients through the tape) is not supported yet; "
+            "use jax.grad on a function of arrays for higher-order derivatives."
+        )
+    cts: dict[int, list] = {}  # id(node) -> cotangent per output
+    found: dict[Any, Any] = {}  # key of a wanted input -> its gradient
+    wanted = None if inputs is None else {_key(t) for t in inputs}
+
+    def send(target, g) -> None:
+        if isinstance(target, tuple):
+            node, idx = target
+            slot = cts.setdefault(id(node), [None] * len(node.out_avals))
+            slot[idx] = g if slot[idx] is None else slot[idx] + g
+        elif wanted is None:
+            _accumulate(target, g)
+        elif id(target) in wanted:
+            found[id(target)] = g if id(target) not in found else found[id(target)] + g
+
+    roots = []
+    for out, g in zip(outputs, grad_outputs):
+        if out.grad_fn is None:
+            send(out, g)  # backward() on a leaf accumulates into the leaf itself
+        else:
+            roots.append(out.grad_fn)
+            send((out.grad_fn, out._out_index), g)
+
+    for node in reversed(_toposort(roots)):
+        node_cts = cts.pop(id(node), None)
+        if node_cts is None:
+            continue
+        for idx, ct in enumerate(node_cts):
+            if ct is None:
+                continue
+            if node.retained and idx in node.retained and wanted is None:
+                _accumulate(node.retained[idx], ct)
+            if wanted is not None and ("node", id(node), idx) in wanted:
+                found[("node", id(node), idx)] = ct
+        if node.pullback is None:
+            raise RuntimeError(_FREED)
+        in_cts = node.pullback(_fill(node, node_cts))
+        if not retain_graph:
+            node.pullback = None
+        for target, g in zip(node.inputs, in_cts):
+            if target is not None and g is not None:
+                send(target, g)
+
+    return None if inputs is None else [found.get(_key(t)) for t in inputs]
+
+
+def _key(t) -> Any:
+    return id(t) if t.grad_fn is None else ("node", id(t.grad_fn), t._out_index)
+
+
+@jax.jit
+def _add(a, b):
+    return a + b
+
+
+def _accumulate(leaf, g) -> None:
+    """``leaf.grad += g`` as PyTorch does it: a fresh tensor the first time, then a sum."""
+    from .._tensor import Tensor
+
+    if g.dtype != leaf._data.dtype:
+        g = g.astype(leaf._data.dtype)
+    prev = leaf.grad
+    leaf.grad = Tensor._wrap(g) if prev is None else Tensor._wrap(_add(prev._data, g))
+
+
+_ONES: dict = {}
+
+
+def _ones(arr):
+    """``ones_like`` of a scalar output, cached (the seed of almost every backward)."""
+    if isinstance(arr, jax.core.Tracer):
+        return jnp.ones_like(arr)
+    key = (arr.shape, arr.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = _ONES[key] = jnp.ones(arr.shape, arr.dtype)
+    return one
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``torch.autograd.backward``: accumulate gradients of ``tensors`` into leaf ``.grad``."""
+    from .._tensor import Tensor
+
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grads = [_initial_grad(t, g) for t, g in zip(tensors, grad_tensors)]
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        result = run_backward(
+            tensors, grads, bool(retain_graph or create_graph), create_graph, inputs
+        )
+        for t, g in zip(inputs, result):
+            if g is not None:
+                _accumulate(t, g)
+        return
+    run_backward(tensors, grads, bool(retain_graph or create_graph), create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
+):
+    """``torch.autograd.grad``: gradients of ``outputs`` w.r.t. ``inputs``, as a tuple."""
+    from .._tensor import Tensor
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = [_initial_grad(t, g) for t, g in zip(outputs, grad_outputs)]
+    result = run_backward(outputs, grads, bool(retain_graph or create_graph), create_graph, inputs)
+    out = []
+    for t, g in zip(inputs, result):
+        if g is None:
+            if materialize_grads:
+                g = jnp.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+        out.append(None if g is None else Tensor._wrap(g))
+    return tuple(out)
+
+
+def _initial_grad(t, g):
+    if not t.requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if not jnp.issubdtype(t._data.dtype, jnp.inexact):
+            raise RuntimeError("grad can be implicitly created only for real scalar outputs")
+        return _ones(t._data)
+    g = g._data if hasattr(g, "_data") else jnp.asarray(g)
+    if g.shape != t._data.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and output[0] has "
+            f"a shape of {tuple(t._data.shape)}."
+        )
+    return g
