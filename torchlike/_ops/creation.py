@@ -1,0 +1,369 @@
+"""Tensor creation: ``tensor``, ``zeros``, ``arange``, random draws ... (PyTorch's signatures).
+
+Arrays coming from NumPy are always copied (``jnp.asarray`` may alias host memory on CPU), so
+``from_numpy`` does not share memory with the NumPy array as PyTorch's does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..random import Generator, next_key
+
+
+def _to_array(data, dt: _dtype.dtype | None = None):
+    """Convert Python data, NumPy arrays or tensors to a fresh JAX array of PyTorch's dtype."""
+    if isinstance(data, Tensor):
+        arr = data._data
+        return arr if dt is None else arr.astype(dt.np)
+    if isinstance(data, (jax.Array, np.ndarray, np.generic)) and not isinstance(
+        data, jax.core.Tracer
+    ):
+        np_arr = np.asarray(data)
+        inferred = _dtype.from_jax(np_arr.dtype)
+    elif isinstance(data, jax.core.Tracer):
+        return data if dt is None else data.astype(dt.np)
+    else:
+        data = _unwrap_nested(data)
+        try:
+            np_arr = np.array(data)
+        except ValueError as e:
+            raise ValueError(f"expected sequence of equal lengths: {e}") from None
+        if np_arr.dtype == object:
+            bad = next(
+                (v for v in np_arr.flat if not isinstance(v, (bool, int, float, complex))), data
+            )
+            raise RuntimeError(f"Could not infer dtype of {type(bad).__name__}")
+        if np_arr.dtype.kind in "US" and np_arr.ndim:
+            raise ValueError("too many dimensions 'str'")
+        kind = np_arr.dtype.kind
+        inferred = {
+            "b": _dtype.bool_,
+            "i": _dtype.int64,
+            "u": _dtype.int64,
+            "f": _dtype.get_default_dtype(),
+            "c": _dtype.get_default_dtype().to_complex(),
+        }.get(kind)
+        if inferred is None:
+            raise TypeError(f"new(): invalid data type '{np_arr.dtype}'")
+        if kind == "f" and np_arr.dtype != np.float64:
+            inferred = _dtype.from_jax(np_arr.dtype)
+    target = dt or inferred
+    return jnp.array(np_arr.astype(target.np), copy=True)
+
+
+def _unwrap_nested(data):
+    if isinstance(data, Tensor):
+        return np.asarray(data._data)
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(d) for d in data]
+    return data
+
+
+def _finish(arr, requires_grad: bool, device=None) -> Tensor:
+    if device is not None:
+        from .._device import device as _dev
+
+        arr = jax.device_put(arr, _dev(device).jax_device())
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(
+    data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
+    """``torch.tensor``: copies ``data``; infers int64 / default float / bool like PyTorch."""
+    dt = None if dtype is None else _dtype.as_dtype(dtype)
+    return _finish(_to_array(data, dt), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor) and (dtype is None or _dtype.as_dtype(dtype) is data.dtype):
+        return data
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor with ``arr``'s dtype and a copy of its values (JAX arrays cannot alias NumPy's)."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    return Tensor._wrap(jnp.array(arr, copy=True))
+
+
+def _size(size: Sequence) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    out = tuple(int(s) for s in size)
+    if any(s < 0 for s in out):
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(out)}: {list(out)}"
+        )
+    return out
+
+
+def _dt(dtype, default=None) -> _dtype.dtype:
+    if dtype is not None:
+        return _dtype.as_dtype(dtype)
+    return default or _dtype.get_default_dtype()
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(jnp.zeros(_size(size), _dt(dtype).np), requires_grad, device)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(jnp.ones(_size(size), _dt(dtype).np), requires_grad, device)
+
+
+def empty(
+    *size,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    memory_format=None,
+) -> Tensor:
+    """Uninitialised in PyTorch; zeros here (JAX has no uninitialised memory)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(
+    size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
+    dt = _dt(dtype, _dtype.scalar_dtype(fill_value))
+    return _finish(jnp.full(_size((size,)), fill_value, dt.np), requires_grad, device)
+
+
+def _like(fn, input: Tensor, dtype, requires_grad, device, *args) -> Tensor:
+    dt = _dtype.as_dtype(dtype) if dtype is not None else input.dtype
+    return _finish(fn(input._data.shape, *args, dtype=dt.np), requires_grad, device)
+
+
+def zeros_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
+    return _like(jnp.zeros, input, dtype, requires_grad, device)
+
+
+def ones_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
+    return _like(jnp.ones, input, dtype, requires_grad, device)
+
+
+def empty_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
+    return _like(jnp.zeros, input, dtype, requires_grad, device)
+
+
+def full_like(
+    input,
+    fill_value,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+) -> Tensor:
+    return _like(jnp.full, input, dtype, requires_grad, device, fill_value)
+
+
+def arange(
+    start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
+    """``torch.arange``: int64 when all of start/end/step are ints, else the default float."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dtype is None:
+        dtype = (
+            _dtype.int64
+            if all(isinstance(v, (int, np.integer)) for v in vals)
+            else _dtype.get_default_dtype()
+        )
+    dt = _dtype.as_dtype(dtype)
+    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    arr = vals[0] + vals[2] * np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64)
+    return _finish(jnp.array(arr.astype(dt.np)), requires_grad, device)
+
+
+def linspace(
+    start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
+    dt = _dt(dtype)
+    arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
+    if not dt.is_floating_point:
+        arr = np.trunc(arr)
+    return _finish(jnp.array(arr.astype(dt.np)), requires_grad, device)
+
+
+def logspace(
+    start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    dt = _dt(dtype)
+    arr = np.logspace(float(start), float(end), int(steps), base=base)
+    return _finish(jnp.array(arr.astype(dt.np)), requires_grad, device)
+
+
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    return _finish(jnp.eye(n, m, dtype=_dt(dtype).np), requires_grad, device)
+
+
+# -- random ---------------------------------------------------------------------------------------
+
+
+def _draw(sample, size, dtype, generator, requires_grad, device) -> Tensor:
+    dt = _dt(dtype)
+    key = next_key(generator)
+    return _finish(sample(key, _size(size), dt), requires_grad, device)
+
+
+def rand(
+    *size,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    """Uniform on [0, 1)."""
+    return _draw(
+        lambda k, s, dt: jax.random.uniform(k, s, dt.np),
+        size,
+        dtype,
+        generator,
+        requires_grad,
+        device,
+    )
+
+
+def randn(
+    *size,
+    generator: Generator | None = None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    """Standard normal."""
+    return _draw(
+        lambda k, s, dt: jax.random.normal(k, s, dt.np),
+        size,
+        dtype,
+        generator,
+        requires_grad,
+        device,
+    )
+
+
+def randint(
+    low,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    """Integers uniform on [low, high); int64 by default."""
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing 1 required positional argument: 'size'")
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.int64
+    arr = jax.random.randint(next_key(generator), _size((size,)), low, high, dtype=jnp.int64)
+    return _finish(arr.astype(dt.np), requires_grad, device)
+
+
+def randperm(
+    n: int, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.int64
+    arr = jax.random.permutation(next_key(generator), int(n)).astype(dt.np)
+    return _finish(arr, requires_grad, device)
+
+
+def rand_like(
+    input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
+    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(
+    input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
+    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(
+    input: Tensor,
+    low=0,
+    high=None,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+) -> Tensor:
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+
+
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    """``torch.normal``: tensor mean/std broadcast, or floats with ``size``."""
+    from .pointwise import add, mul
+
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(getattr(mean, "shape", ()), getattr(std, "shape", ()))
+        ref = mean if isinstance(mean, Tensor) else std
+        z = randn(*shape, generator=generator, dtype=ref.dtype)
+        return add(mul(z, std), mean)
+    if size is None:
+        raise TypeError(
+            "normal() received an invalid combination of arguments: size is required "
+            "when mean and std are numbers"
+        )
+    z = randn(*_size((size,)), generator=generator, dtype=dtype)
+    return _finish((z._data * std + mean).astype(z._data.dtype), requires_grad, device)

@@ -1,0 +1,377 @@
+"""Reductions: ``sum``, ``mean``, ``max``/``min`` with ``(values, indices)``, ``std``, ``norm`` ...
+
+Integer and bool sums give int64 as in PyTorch. ``max(dim)``/``min(dim)`` send the gradient to the
+returned index only (ties included), while the full reductions ``max()``/``amax`` split it evenly
+among ties, both as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+import jax.numpy as jnp
+
+from .. import _dtype
+from .._dispatch import apply
+from .._tensor import Tensor, _wrap_dim
+from .inplace import _type_name
+
+values_indices = {
+    name: namedtuple(name, ["values", "indices"])
+    for name in ("max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin")
+}
+
+
+def _dims(dim, ndim: int):
+    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple, or None for all dims."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        dims = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+        return dims
+    return (_wrap_dim(int(dim), ndim),)
+
+
+def _sum_fn(x, *, dims, keepdim, dtype):
+    return jnp.sum(x.astype(dtype), axis=dims, keepdims=keepdim)
+
+
+def _sum_dtype(t: Tensor, dtype) -> _dtype.dtype:
+    if dtype is not None:
+        return _dtype.as_dtype(dtype)
+    return _dtype.int64 if _dtype.category(t.dtype) <= 1 else t.dtype
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
+    dt = _sum_dtype(input, dtype)
+    return apply(
+        _sum_fn,
+        "Sum" if dim is None else "SumBackward1",
+        (input,),
+        dims=_dims(dim, input.ndim),
+        keepdim=bool(keepdim),
+        dtype=dt.np,
+    )
+
+
+def _nansum_fn(x, *, dims, keepdim, dtype):
+    return jnp.nansum(x.astype(dtype), axis=dims, keepdims=keepdim)
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    dt = _sum_dtype(input, dtype)
+    return apply(
+        _nansum_fn,
+        "Nansum",
+        (input,),
+        dims=_dims(dim, input.ndim),
+        keepdim=bool(keepdim),
+        dtype=dt.np,
+    )
+
+
+def _prod_fn(x, *, dims, keepdim, dtype):
+    return jnp.prod(x.astype(dtype), axis=dims, keepdims=keepdim)
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    dt = _sum_dtype(input, dtype)
+    return apply(
+        _prod_fn, "Prod", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim), dtype=dt.np
+    )
+
+
+def _float_input(t: Tensor, fname: str, dtype=None) -> _dtype.dtype:
+    dt = _dtype.as_dtype(dtype) if dtype is not None else t.dtype
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(
+            f"{fname}(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {_type_name(dt)}"
+        )
+    return dt
+
+
+def _mean_fn(x, *, dims, keepdim, dtype):
+    return jnp.mean(x.astype(dtype), axis=dims, keepdims=keepdim)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    dt = _float_input(input, "mean", dtype)
+    return apply(
+        _mean_fn,
+        "Mean" if dim is None else "MeanBackward1",
+        (input,),
+        dims=_dims(dim, input.ndim),
+        keepdim=bool(keepdim),
+        dtype=dt.np,
+    )
+
+
+def _nanmean_fn(x, *, dims, keepdim, dtype):
+    return jnp.nanmean(x.astype(dtype), axis=dims, keepdims=keepdim)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    dt = _float_input(input, "nanmean", dtype)
+    return apply(
+        _nanmean_fn,
+        "Nanmean",
+        (input,),
+        dims=_dims(dim, input.ndim),
+        keepdim=bool(keepdim),
+        dtype=dt.np,
+    )
+
+
+def _correction(unbiased, correction) -> float:
+    if correction is not None:
+        return float(correction)
+    return 1.0 if unbiased is None or unbiased else 0.0
+
+
+def _var_fn(x, *, dims, keepdim, ddof):
+    return jnp.var(x, axis=dims, keepdims=keepdim, ddof=ddof)
+
+
+def _std_fn(x, *, dims, keepdim, ddof):
+    # PyTorch's gradient of std is 0 where std is 0 (sqrt's would be NaN): select around it.
+    v = jnp.var(x, axis=dims, keepdims=keepdim, ddof=ddof)
+    return jnp.where(v == 0, 0.0, jnp.sqrt(jnp.where(v == 0, 1.0, v))).astype(v.dtype)
+
+
+def _var_args(input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var(input, unbiased) positional form
+        dim, unbiased = None, dim
+    _float_input(input, "std and var")
+    return dict(
+        dims=_dims(dim, input.ndim), keepdim=bool(keepdim), ddof=_correction(unbiased, correction)
+    )
+
+
+def var(
+    input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None
+) -> Tensor:
+    return apply(_var_fn, "Var", (input,), **_var_args(input, dim, unbiased, keepdim, correction))
+
+
+def std(
+    input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None
+) -> Tensor:
+    return apply(_std_fn, "Std", (input,), **_var_args(input, dim, unbiased, keepdim, correction))
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def _amax_fn(x, *, dims, keepdim):
+    return jnp.max(x, axis=dims, keepdims=keepdim)
+
+
+def _amin_fn(x, *, dims, keepdim):
+    return jnp.min(x, axis=dims, keepdims=keepdim)
+
+
+def _check_nonempty(t: Tensor, fname: str, dims, whole=RuntimeError) -> None:
+    """PyTorch's errors for reducing an empty tensor: ``whole`` without a dim, else IndexError."""
+    if t.numel() == 0 and dims is None:
+        raise whole(
+            f"{fname}(): Expected reduction dim to be specified for input.numel() "
+            f"== 0. Specify the reduction dim with the 'dim' argument."
+        )
+    if t.numel() == 0 and builtins.any(t.shape[d] == 0 for d in dims):
+        raise IndexError(f"{fname}(): Expected reduction dim {dims[0]} to have non-zero size.")
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    dims = _dims(dim, input.ndim)
+    _check_nonempty(input, "amax", dims)
+    return apply(_amax_fn, "Amax", (input,), dims=dims, keepdim=bool(keepdim))
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    dims = _dims(dim, input.ndim)
+    _check_nonempty(input, "amin", dims)
+    return apply(_amin_fn, "Amin", (input,), dims=dims, keepdim=bool(keepdim))
+
+
+def _max_dim_fn(x, *, dim, keepdim, largest):
+    idx = (
+        jnp.argmax(x, axis=dim, keepdims=True)
+        if largest
+        else jnp.argmin(x, axis=dim, keepdims=True)
+    )
+    vals = jnp.take_along_axis(x, idx, axis=dim)  # the gradient goes to the returned index
+    if not keepdim:
+        vals, idx = jnp.squeeze(vals, dim), jnp.squeeze(idx, dim)
+    return vals, idx.astype(jnp.int64)
+
+
+def _extreme(input: Tensor, dim, keepdim, other, largest: bool):
+    name = "max" if largest else "min"
+    if isinstance(dim, Tensor):
+        from .pointwise import maximum, minimum
+
+        return (maximum if largest else minimum)(input, dim)
+    if dim is None:
+        _check_nonempty(input, name, None)
+        fn = _amax_fn if largest else _amin_fn
+        return apply(
+            fn, f"{name.capitalize()}Backward1", (input,), dims=_dims((), input.ndim), keepdim=False
+        )
+    d = _wrap_dim(int(dim), input.ndim)
+    _check_nonempty(input, name, (d,))
+    if input.ndim == 0:
+        return values_indices[name](input, Tensor._wrap(jnp.zeros((), jnp.int64)))
+    vals, idx = apply(
+        _max_dim_fn, name.capitalize(), (input,), dim=d, keepdim=bool(keepdim), largest=largest
+    )
+    return values_indices[name](vals, idx)
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
+    """``max()``: the largest value; ``max(dim)``: ``(values, indices)``; ``max(other)``."""
+    return _extreme(input, dim, keepdim, None, True)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
+    return _extreme(input, dim, keepdim, None, False)
+
+
+def _argmax_fn(x, *, dim, keepdim, largest):
+    f = jnp.argmax if largest else jnp.argmin
+    if dim is None:
+        out = f(x.reshape(-1))
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    return f(x, axis=dim, keepdims=keepdim)
+
+
+def _check_arg_input(input: Tensor, fname: str, dim):
+    """The wrapped ``dim`` of ``argmax``/``argmin``, after PyTorch's input checks."""
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError(f"{fname}(): does not support bool input")
+    d = None if dim is None else _wrap_dim(int(dim), input.ndim)
+    _check_nonempty(input, fname, None if d is None else (d,), whole=IndexError)
+    return d
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    d = _check_arg_input(input, "argmax", dim)
+    out = apply(_argmax_fn, "Argmax", (input,), dim=d, keepdim=bool(keepdim), largest=True)
+    return out.long()
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    d = _check_arg_input(input, "argmin", dim)
+    out = apply(_argmax_fn, "Argmin", (input,), dim=d, keepdim=bool(keepdim), largest=False)
+    return out.long()
+
+
+def _all_fn(x, *, dims, keepdim):
+    return jnp.all(x, axis=dims, keepdims=keepdim)
+
+
+def _any_fn(x, *, dims, keepdim):
+    return jnp.any(x, axis=dims, keepdims=keepdim)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    out = apply(_all_fn, "All", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim))
+    return out if input.dtype is not _dtype.uint8 else out.byte()
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    out = apply(_any_fn, "Any", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim))
+    return out if input.dtype is not _dtype.uint8 else out.byte()
+
+
+def _logsumexp_fn(x, *, dims, keepdim):
+    import jax
+
+    return jax.nn.logsumexp(x, axis=dims, keepdims=keepdim)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        input = input.float()
+    return apply(
+        _logsumexp_fn, "Logsumexp", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim)
+    )
+
+
+def _norm_fn(x, *, p, dims, keepdim):
+    ax = dims
+    if p == "fro" or p == 2:
+        return jnp.sqrt(jnp.sum(jnp.abs(x) ** 2, axis=ax, keepdims=keepdim))
+    if p == float("inf"):
+        return jnp.max(jnp.abs(x), axis=ax, keepdims=keepdim)
+    if p == float("-inf"):
+        return jnp.min(jnp.abs(x), axis=ax, keepdims=keepdim)
+    if p == 0:
+        return jnp.sum(x != 0, axis=ax, keepdims=keepdim).astype(x.dtype)
+    if p == 1:
+        return jnp.sum(jnp.abs(x), axis=ax, keepdims=keepdim)
+    return jnp.sum(jnp.abs(x) ** p, axis=ax, keepdims=keepdim) ** (1.0 / p)
+
+
+def _l2norm_safe(x, *, p, dims, keepdim):
+    # The gradient of the 2-norm at 0 is 0 in PyTorch (not NaN as sqrt's would be).
+    if p in ("fro", 2):
+        sq = jnp.sum(jnp.abs(x) ** 2, axis=dims, keepdims=keepdim)
+        safe = jnp.where(sq == 0, 1.0, sq)
+        return jnp.where(sq == 0, 0.0, jnp.sqrt(safe)).astype(sq.dtype)
+    return _norm_fn(x, p=p, dims=dims, keepdim=keepdim)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
+    """``torch.norm``: vector p-norms over ``dim`` (all elements by default), or Frobenius."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as "
+            f"input. Got {_type_name(input.dtype)}"
+        )
+    p = float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) else p
+    p = 2 if p == 2.0 else p
+    return apply(
+        _l2norm_safe,
+        "LinalgVectorNorm",
+        (input,),
+        p=p,
+        dims=_dims(dim, input.ndim),
+        keepdim=bool(keepdim),
+    )
+
+
+def _count_nonzero_fn(x, *, dims):
+    return jnp.sum(x != 0, axis=dims).astype(jnp.int64)
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    return apply(_count_nonzero_fn, "CountNonzero", (input,), dims=_dims(dim, input.ndim))
+
+
+def _cumsum_fn(x, *, dim, dtype):
+    return jnp.cumsum(x.astype(dtype), axis=dim)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    dt = _sum_dtype(input, dtype)
+    return apply(_cumsum_fn, "Cumsum", (input,), dim=_wrap_dim(dim, input.ndim), dtype=dt.np)
+
+
+def _cumprod_fn(x, *, dim, dtype):
+    return jnp.cumprod(x.astype(dtype), axis=dim)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    dt = _sum_dtype(input, dtype)
+    return apply(_cumprod_fn, "Cumprod", (input,), dim=_wrap_dim(dim, input.ndim), dtype=dt.np)
