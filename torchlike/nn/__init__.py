@@ -1,0 +1,8 @@
+"""``torchlike.nn``: modules, parameters, functional ops and initialisers, as ``torch.nn``."""
+
+from . import functional, init
+from .modules import *  # noqa: F403
+from .modules import __all__ as _modules_all
+from .parameter import Buffer, Parameter
+
+__all__ = [*_modules_all, "Buffer", "Parameter", "functional", "init"]
