@@ -1,0 +1,649 @@
+"""``torchlike.compile``: a whole PyTorch-style step (forward, ``backward``, ``optimizer.step``)
+as one ``jax.jit`` program, with the Python objects updated in place afterwards.
+
+How it works. On the first call the wrapper finds every piece of state the function can touch —
+parameters and buffers of modules (walking the NNX graph), optimizer state, tensors among the
+arguments, the random generators — and keeps that list, keyed by the arguments' identity and
+the global structure version (bumped whenever a module or optimizer changes shape). Each call
+then reads those arrays, calls ``jax.jit`` on them, and writes back only what the step changed.
+Inside the trace the original objects hold tracers for the duration of the call, so the user's
+code, the autograd tape and the optimizer run unchanged; the compiled program is what
+``jax.grad`` plus an Optax update would produce by hand.
+
+Recompiles happen only when a shape, dtype, a ``.grad`` going from None to a tensor, or a
+Python-level argument changes; each one is logged (logger ``torchlike.compile``) with the reason,
+and a warning is issued once a function has recompiled ``cache_size_limit`` times.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import jax
+from flax import nnx
+
+from ._tensor import Tensor
+from ._trace_state import Trace, active
+from .autograd.grad_mode import is_grad_enabled
+from .autograd.graph import Node
+from .random import Generator, default_generator
+
+log = logging.getLogger("torchlike.compile")
+cache_size_limit = 8
+
+_structure_version = [0]
+
+
+def bump_structure_version() -> None:
+    """Called when module or optimizer structure changes: compiled steps re-scan their state."""
+    _structure_version[0] += 1
+
+
+_TENSOR, _VARIABLE, _GENERATOR = 0, 1, 2
+
+
+class _Slot:
+    """One piece of mutable state: a tensor/Variable value, its ``.grad``, or a generator key."""
+
+    __slots__ = ("obj", "name", "kind", "has_grad")
+
+    def __init__(self, obj: Any, name: str) -> None:
+        self.obj = obj
+        self.name = name
+        self.kind = (
+            _GENERATOR
+            if isinstance(obj, Generator)
+            else _TENSOR
+            if isinstance(obj, Tensor)
+            else _VARIABLE
+        )
+        self.has_grad = self.kind == _TENSOR
+
+    def get(self):
+        if self.kind == _TENSOR:
+            return self.obj._data
+        if self.kind == _VARIABLE:
+            return self.obj.get_raw_value()
+        return self.obj._key
+
+    def set(self, value) -> None:
+        if self.kind == _TENSOR:
+            self.obj._data = value
+        elif self.kind == _VARIABLE:  # swap the value without NNX's trace-level check
+            object.__setattr__(self.obj, "_raw_value", value)
+        else:
+            self.obj._key = value
+
+    def get_grad(self):
+        g = self.obj._grad if self.has_grad else None
+        return None if g is None else g._data
+
+    def set_grad(self, value) -> None:
+        object.__setattr__(self.obj, "_grad", None if value is None else Tensor._wrap(value))
+
+
+def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int]]:
+    """Every mutable array reachable from ``roots``, each once, in a deterministic order; and
+    the ids of every object visited (modules and optimizers included)."""
+    slots: list[_Slot] = []
+    seen: set[int] = set()  # the slots' objects
+    visited: set[int] = set()  # every object met, modules and optimizers included
+
+    def add(obj, name: str) -> None:
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            slots.append(_Slot(obj, name))
+
+    def visit(obj, name: str, depth: int) -> None:
+        if isinstance(obj, (Tensor, nnx.Variable, Generator)):
+            add(obj, name)
+        elif isinstance(obj, nnx.Pytree):
+            for path, node in nnx.iter_graph(obj):
+                visited.add(id(node))
+                if isinstance(node, nnx.Variable):
+                    add(node, name + "." + ".".join(map(str, path)) if path else name)
+                elif isinstance(node, (Tensor, Generator)):
+                    add(node, name + "." + ".".join(map(str, path)))
+        elif isinstance(obj, (list, tuple)) and depth < 4:
+            for i, item in enumerate(obj):
+                visit(item, f"{name}[{i}]", depth + 1)
+        elif isinstance(obj, dict) and depth < 4:
+            for k, item in obj.items():
+                visit(item, f"{name}[{k!r}]", depth + 1)
+
+    for name, obj in roots:
+        visit(obj, name, 0)
+    add(default_generator, "torch.default_generator")
+    return slots, visited | seen
+
+
+def _closure_roots(fn: Callable) -> list[tuple[str, Any]]:
+    """Modules, optimizers, tensors and generators the function reaches through globals, its
+    closure, the object it is bound to (``trainer.step``) or a ``functools.partial``."""
+    if isinstance(fn, functools.partial):
+        inner = [(f"partial.args[{i}]", a) for i, a in enumerate(fn.args)]
+        inner += [(f"partial.{k}", v) for k, v in fn.keywords.items()]
+        return inner + _closure_roots(fn.func)
+    out = []
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and hasattr(owner, "__dict__"):
+        if isinstance(owner, (nnx.Pytree, Tensor)):
+            out.append(("self", owner))
+        else:
+            out += [(f"self.{k}", v) for k, v in vars(owner).items()]
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return [(n, v) for n, v in out if isinstance(v, (Tensor, nnx.Pytree, Generator))]
+    globs = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        if name in globs:
+            out.append((name, globs[name]))
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            out.append((name, cell.cell_contents))
+        except ValueError:
+            continue
+    return [(n, v) for n, v in out if isinstance(v, (Tensor, nnx.Pytree, Generator))]
+
+
+def _arg_structure(obj: Any, tensors: list) -> Any:
+    """The hashable, Python-level part of the arguments; collects the argument tensors.
+
+    Tensors count by position (a new batch each step reuses the program); modules, optimizers
+    and other objects by identity; numbers, strings and flags by value (a new value recompiles).
+    """
+    if type(obj) is Tensor:
+        tensors.append(obj)
+        return ("tensor", obj.requires_grad)
+    if isinstance(obj, (nnx.Pytree, Tensor, Generator)):  # Parameters and buffers too
+        return ("obj", id(obj))
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, tuple(_arg_structure(o, tensors) for o in obj))
+    if isinstance(obj, dict):
+        return ("dict", tuple((k, _arg_structure(v, tensors)) for k, v in obj.items()))
+    try:
+        hash(obj)
+        return ("val", type(obj), obj)
+    except TypeError:
+        return ("id", id(obj))
+
+
+def _aval(x) -> Any:
+    return None if x is None else (tuple(x.shape), str(x.dtype))
+
+
+class CompiledFunction:
+    """The callable returned by :func:`compile`."""
+
+    def __init__(self, fn: Callable, *, donate: bool = False, fullgraph: bool = False) -> None:
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self._donate = donate
+        self._plans: dict = {}
+        self._extra_roots: list[tuple[str, Any]] = []
+        self._signatures: list[dict] = []
+        self._call_args = None
+        self._grads_unused: set = set()
+        self._kinds: dict = {}  # program -> "step" (runs backward itself) or "pure"
+        self._differentiable: dict = {}  # (program, differentiable slots) -> _Differentiable
+        self._jitted = jax.jit(
+            self._traced, static_argnums=(0,), donate_argnums=(1,) if donate else ()
+        )
+
+    @property
+    def num_compiles(self) -> int:
+        """How many programs this function has been compiled to so far."""
+        return len(self._signatures)
+
+    def _plan(self, args: tuple, kwargs: dict) -> tuple[_Plan, list[_Slot]]:
+        """The persistent state (cached on the arguments' identity and the structure version)
+        and this call's argument tensors."""
+        tensors: list = []
+        structure = (_arg_structure(args, tensors), _arg_structure(kwargs, tensors))
+        key = (structure, _structure_version[0], len(self._extra_roots))
+        plan = self._plans.get(key)
+        if plan is None:
+            roots = [(f"arg{i}", a) for i, a in enumerate(args) if not _is_plain_tensor(a)]
+            roots += [(k, v) for k, v in kwargs.items() if not _is_plain_tensor(v)]
+            roots += _closure_roots(self._fn) + self._extra_roots
+            slots, known = _find_state(roots)
+            syncs = []
+            for obj in [o for _, o in roots] + [s.obj for s in slots]:
+                if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
+                    syncs.append(obj)
+            program = _Program((structure, _fingerprint(roots), len(slots)))
+            plan = self._plans[key] = _Plan(slots, syncs, program, known)
+        arg_slots = [
+            _Slot(t, f"argument tensor {i}")
+            for i, t in enumerate(tensors)
+            if id(t) not in plan.known
+        ]
+        return plan, arg_slots
+
+    def __call__(self, *args, **kwargs):
+        plan, arg_slots = self._plan(args, kwargs)
+        for obj in plan.syncs:
+            obj._compile_sync()
+        slots = plan.slots + arg_slots
+        values = [s.get() for s in slots]
+        if plan.program in self._grads_unused:
+            grads = [None] * len(slots)
+        else:
+            grads = [s.get_grad() for s in slots]
+        self._call_args = (args, kwargs, slots, plan.known)
+        try:
+            if is_grad_enabled() and self._kinds.get(plan.program) != "step":
+                diff = tuple(i for i, s in enumerate(slots) if s.has_grad and s.obj.requires_grad)
+                if diff and plan.program not in self._kinds:
+                    # Trace (not run) once to learn whether the function runs its own backward.
+                    self._jitted.trace(plan.program, values, grads)
+                if diff and self._kinds[plan.program] == "pure":
+                    return self._call_differentiable(plan.program, slots, values, grads, diff)
+            out, new_values, new_grads = self._jitted(plan.program, values, grads)
+        except _Retrace:
+            self._plans.clear()
+            self._call_args = None
+            return self(*args, **kwargs)
+        finally:
+            self._call_args = None
+        for i, v in new_values.items():
+            slots[i].set(v)
+        for i, g in new_grads.items():
+            slots[i].set_grad(g)
+        return _unpack(out)
+
+    def _call_differentiable(self, program, slots, values, grads, diff):
+        """A call whose outputs join the autograd graph: the function has no ``backward`` of its
+        own (``compile(model)(x)``), so ``out.backward()`` later must reach the parameters. The
+        program returns its outputs and the pullback's residuals; backward is a second program.
+        """
+        entry = self._differentiable.get((program, diff))
+        if entry is None:
+            entry = self._differentiable[(program, diff)] = _Differentiable(self, program, diff)
+        douts, (out, new_values, new_grads), residuals, treedef = entry.forward(values, grads)
+        for i, v in new_values.items():
+            slots[i].set(v)
+        for i, g in new_grads.items():
+            slots[i].set_grad(g)
+        backward = entry.backward(treedef.value)
+        diff_objs = [slots[i].obj for i in diff]
+        inputs = tuple(
+            (o.grad_fn, o._out_index) if getattr(o, "grad_fn", None) is not None else o
+            for o in diff_objs
+        )
+        node = Node(
+            "CompiledFunctionBackward",
+            lambda cts: list(backward(residuals, list(cts))[0]),
+            inputs,
+            tuple((d.shape, d.dtype) for d in douts),
+        )
+        counter = iter(range(len(douts)))
+
+        def link(x):
+            if isinstance(x, Tensor) and _inexact(x._data):
+                i = next(counter)
+                return Tensor._make(douts[i], node, i)
+            return x
+
+        out = jax.tree.map(link, out, is_leaf=lambda x: isinstance(x, Tensor))
+        return _unpack(out)
+
+    def _traced(self, program: _Program, values: list, grads: list, explain: bool = True):
+        args, kwargs, slots, known = self._call_args
+        if explain:
+            self._explain(program, slots, values, grads)
+        saved = [
+            (
+                s.get(),
+                s.obj._grad if s.has_grad else None,
+                getattr(s.obj, "grad_fn", None) if s.has_grad else None,
+            )
+            for s in slots
+        ]
+        trace = Trace(known | {id(s.obj) for s in slots})
+        active.append(trace)
+        try:
+            for s, v, g in zip(slots, values, grads):
+                s.set(v)
+                if s.has_grad:
+                    s.set_grad(g)
+            try:
+                out = self._fn(*args, **kwargs)
+            except (
+                jax.errors.ConcretizationTypeError,
+                jax.errors.TracerBoolConversionError,
+                jax.errors.TracerIntegerConversionError,
+                jax.errors.TracerArrayConversionError,
+            ) as e:
+                raise RuntimeError(_translate(e)) from None
+            new_values, new_grads = {}, {}
+            for i, (s, v, g) in enumerate(zip(slots, values, grads)):
+                now = s.get()
+                if now is not v or self._donate:
+                    new_values[i] = now
+                if s.has_grad:
+                    ng = s.get_grad()
+                    if ng is not g:
+                        new_grads[i] = ng
+            out = _pack(out)
+        finally:
+            active.pop()
+            for _, obj, value, grad in trace.missed:  # state met during the trace: restore it
+                if isinstance(obj, Generator):
+                    obj._key = value
+                elif isinstance(obj, nnx.Pytree):  # an optimizer: (Variable, value) pairs
+                    for var, v in value:
+                        object.__setattr__(var, "_raw_value", v)
+                else:
+                    object.__setattr__(obj, "_raw_value", value)
+                    object.__setattr__(obj, "_grad", grad)
+            for s, (v, g, fn) in zip(slots, saved):
+                s.set(v)
+                if s.has_grad:
+                    object.__setattr__(s.obj, "_grad", g)
+                    if fn is not None or getattr(s.obj, "grad_fn", None) is not None:
+                        object.__setattr__(s.obj, "grad_fn", fn)
+        if trace.missed:
+            self._extra_roots.extend((name, obj) for name, obj, _, _ in trace.missed)
+            raise _Retrace()
+        self._kinds[program] = "step" if trace.grads_written or new_grads else "pure"
+        if not trace.reads_input_grads:
+            # The step never reads the incoming .grad (it starts with zero_grad): later calls
+            # pass None for them, so grads appearing after the first step do not recompile.
+            self._grads_unused.add(program)
+        return out, new_values, new_grads
+
+    def _explain(self, program: _Program, slots: list, values: list, grads: list) -> None:
+        sig = {s.name: (_aval(v), _aval(g)) for s, v, g in zip(slots, values, grads)}
+        sig["<python arguments>"] = program.key[0]
+        sig["<module and optimizer configuration (training flags, layer options)>"] = program.key[1]
+        if self._signatures:
+            prev = self._signatures[-1]
+            reasons = [
+                _reason(k, prev.get(k), sig.get(k))
+                for k in sorted(set(prev) | set(sig), key=str)
+                if prev.get(k) != sig.get(k)
+            ]
+            msg = (
+                f"torchlike.compile: recompiling {self.__name__} "
+                f"(compile #{len(self._signatures) + 1}) because "
+                + ("; ".join(r for r in reasons[:5] if r) or "the traced structure changed")
+                + (f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else "")
+            )
+            log.info(msg)
+            if len(self._signatures) + 1 == cache_size_limit:
+                warnings.warn(
+                    msg + f". This function has now been compiled {cache_size_limit} "
+                    "times; keep shapes and dtypes fixed between calls (pad the last "
+                    "batch or use drop_last=True) to avoid recompiling.",
+                    stacklevel=4,
+                )
+        self._signatures.append(sig)
+
+
+class _Plan:
+    """The state slots for one set of arguments, and the program they run."""
+
+    __slots__ = ("slots", "syncs", "program", "known")
+
+    def __init__(self, slots: list, syncs: list, program: _Program, known: set[int]) -> None:
+        self.slots = slots
+        self.syncs = syncs
+        self.program = program
+        self.known = known  # ids of every object the scan visited
+
+
+class _Program:
+    """The static key of a compiled program: argument structure plus module configuration.
+
+    Equal keys share one compiled program (toggling ``train()``/``eval()`` back and forth
+    re-uses the earlier compilation instead of compiling again).
+    """
+
+    __slots__ = ("key", "_hash")
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+        self._hash = hash(key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Program) and self.key == other.key
+
+
+def _fingerprint(roots: list[tuple[str, Any]]) -> tuple:
+    """Everything Python-level a trace bakes in: each module's NNX graph definition (training
+    flags, layer options, structure) and each optimizer's static configuration."""
+    out = []
+    for _, obj in roots:
+        if hasattr(obj, "_compile_static"):
+            out.append(obj._compile_static())
+        elif isinstance(obj, nnx.Pytree):
+            out.append(nnx.graphdef(obj))
+    return tuple(out)
+
+
+class _Retrace(Exception):
+    """Raised out of a trace that met state the scan had missed; the call is traced again."""
+
+
+def _is_plain_tensor(obj) -> bool:
+    return isinstance(obj, Tensor) and not isinstance(obj, nnx.Variable)
+
+
+class _Differentiable:
+    """The forward-with-pullback program of a compiled function, and its backward programs."""
+
+    def __init__(self, owner: CompiledFunction, program: _Program, diff: tuple) -> None:
+        self._owner = owner
+        self._program = program
+        self._diff = diff
+        self.forward = jax.jit(self._forward)
+        self._backward: dict = {}  # id(pullback treedef) -> (treedef, jitted backward)
+
+    def _forward(self, values: list, grads: list):
+        diff = self._diff
+
+        def f(diff_values):
+            vals = list(values)
+            for i, v in zip(diff, diff_values):
+                vals[i] = v
+            out, new_values, new_grads = self._owner._traced(
+                self._program, vals, grads, explain=False
+            )
+            leaves = jax.tree.leaves(out, is_leaf=lambda x: isinstance(x, Tensor))
+            douts = [x._data for x in leaves if isinstance(x, Tensor) and _inexact(x._data)]
+            return douts, (out, new_values, new_grads)
+
+        douts, pullback, aux = jax.vjp(f, [values[i] for i in diff], has_aux=True)
+        residuals, treedef = jax.tree.flatten(pullback)
+        return douts, aux, residuals, _Static(treedef)
+
+    def backward(self, treedef) -> Callable:
+        entry = self._backward.get(id(treedef))
+        if entry is None:
+            fn = jax.jit(functools.partial(_unflatten_call, treedef))
+            entry = self._backward[id(treedef)] = (treedef, fn)
+        return entry[1]
+
+
+def _unflatten_call(treedef, leaves, cts):
+    return jax.tree.unflatten(treedef, leaves)(cts)
+
+
+def _inexact(x) -> bool:
+    return jax.numpy.issubdtype(x.dtype, jax.numpy.inexact)
+
+
+@jax.tree_util.register_pytree_node_class
+class _Static:
+    """A Python value (a number, a shape, a string) leaving a compiled function as itself."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def tree_flatten(self):
+        return (), _Hashable(self.value)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(aux.value)
+
+
+class _Hashable:
+    """Tree metadata must compare and hash; unhashable values compare by identity."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, _Hashable):
+            return False
+        try:
+            return bool(type(self.value) is type(other.value) and self.value == other.value)
+        except Exception:
+            return self.value is other.value
+
+    def __hash__(self) -> int:
+        try:
+            return hash((type(self.value), self.value))
+        except TypeError:
+            return id(self.value)
+
+
+@jax.tree_util.register_pytree_node_class
+class _Dict:
+    """A dict leaving a compiled function, in its own key order (JAX would sort the keys)."""
+
+    __slots__ = ("type", "keys", "values")
+
+    def __init__(self, type_: type, keys: tuple, values: list) -> None:
+        self.type, self.keys, self.values = type_, keys, values
+
+    def tree_flatten(self):
+        return self.values, (self.type, self.keys)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(aux[0], aux[1], list(children))
+
+
+def _pack(x):
+    """What a compiled function returns, as a pytree: tensors and arrays are its leaves, other
+    Python values ride along as static data and come back unchanged."""
+    if isinstance(x, Tensor):
+        return Tensor._wrap(x._data)
+    if isinstance(x, jax.Array):
+        return x
+    if isinstance(x, nnx.Pytree):
+        raise TypeError(
+            "a torchlike.compile'd function cannot return a Module or Optimizer; they are "
+            "updated in place, so return only tensors and Python values"
+        )
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a namedtuple
+        return type(x)(*map(_pack, x))
+    if type(x) in (list, tuple):
+        return type(x)(map(_pack, x))
+    if isinstance(x, dict):
+        return _Dict(type(x), tuple(x), [_pack(v) for v in x.values()])
+    return _Static(x)
+
+
+def _unpack(x):
+    if isinstance(x, _Static):
+        return x.value
+    if isinstance(x, _Dict):
+        d = dict(zip(x.keys, map(_unpack, x.values)))
+        return d if x.type is dict else x.type(d)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*map(_unpack, x))
+    if type(x) in (list, tuple):
+        return type(x)(map(_unpack, x))
+    return x
+
+
+def _reason(name: str, before, after) -> str:
+    if before is None:
+        return f"{name} is new"
+    if after is None:
+        return f"{name} is gone"
+    if name.startswith("<") and name.endswith(">"):
+        return f"{name[1:-1]} changed"
+    (v0, g0), (v1, g1) = before, after
+    if v0 != v1:
+        return f"{name} changed from {_fmt(v0)} to {_fmt(v1)}"
+    if (g0 is None) != (g1 is None):
+        return (
+            f"{name}.grad went from {'None' if g0 is None else 'a tensor'} to "
+            f"{'None' if g1 is None else 'a tensor'}"
+        )
+    return f"{name}.grad changed from {_fmt(g0)} to {_fmt(g1)}"
+
+
+def _fmt(aval) -> str:
+    return "None" if aval is None else f"{aval[1]}{list(aval[0])}"
+
+
+def _translate(e: Exception) -> str:
+    return (
+        "a value inside the compiled function was needed as a concrete Python value (for an "
+        "`if` on a tensor, `int(tensor)`, `.item()`, `.tolist()`, `.numpy()` or a "
+        "data-dependent shape), but inside torchlike.compile values are only known when the "
+        "whole step runs. Use torch.where(cond, a, b) instead of `if`, keep shapes fixed, or "
+        "move that code outside the compiled function. JAX said: " + str(e).split("\n")[0]
+    )
+
+
+def compile(
+    model: Callable | None = None,
+    *,
+    fullgraph: bool = False,
+    dynamic: bool | None = None,
+    backend: str | Callable = "inductor",
+    mode: str | None = None,
+    options: dict | None = None,
+    disable: bool = False,
+    donate: bool = False,
+):
+    """Compile ``model`` (a function or an ``nn.Module``) into one XLA program per input shape.
+
+    PyTorch's arguments are accepted (``backend``, ``mode``, ``dynamic``, ``options`` are ignored:
+    XLA is the only backend). ``donate=True`` lets XLA reuse the buffers of the state it updates
+    (faster, less memory; arrays read from the old state become invalid). Usable as a decorator.
+    """
+
+    def wrap(fn):
+        if disable:
+            return fn
+        from .nn.modules.module import Module
+
+        if isinstance(fn, Module):
+            return _CompiledModule(fn, donate=donate)
+        return CompiledFunction(fn, donate=donate, fullgraph=fullgraph)
+
+    return wrap if model is None else wrap(model)
+
+
+class _CompiledModule:
+    """``torch.compile(module)``: calls go through a compiled ``module(*args)``."""
+
+    def __init__(self, module, donate: bool) -> None:
+        self._orig_mod = module
+        self._call = CompiledFunction(lambda m, *a, **k: m(*a, **k), donate=donate)
+        self._call.__name__ = type(module).__name__
+
+    def __call__(self, *args, **kwargs):
+        return self._call(self._orig_mod, *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._orig_mod, name)
