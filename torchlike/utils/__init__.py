@@ -1,0 +1,1 @@
+"""``torchlike.utils``: data loading (``utils.data``)."""
