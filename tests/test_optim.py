@@ -1,0 +1,377 @@
+"""torchlike.optim against torch.optim: same weights, same gradients each step, same results.
+
+Gradients are computed by real PyTorch (a small MLP on its own weights) and given to both
+optimizers, so a difference can only come from the optimizer.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import jax
+import numpy as np
+import optax
+import pytest
+import torch
+from flax import nnx
+
+import torchlike as tl
+import torchlike.optim as tl_optim
+from torchlike.nn import Parameter
+from torchlike.optim.optimizer import _update
+
+# (id, class name, kwargs): every option of every optimizer appears in some row.
+CASES = [
+    ("sgd", "SGD", {"lr": 0.1}),
+    ("sgd_momentum", "SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd_dampening", "SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+    (
+        "sgd_nesterov_wd",
+        "SGD",
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+    ),
+    ("sgd_maximize", "SGD", {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1, "maximize": True}),
+    ("adam", "Adam", {"lr": 0.01}),
+    ("adam_betas_wd", "Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    ("adam_amsgrad", "Adam", {"lr": 0.01, "betas": (0.9, 0.9), "amsgrad": True}),
+    ("adam_maximize", "Adam", {"lr": 0.01, "maximize": True, "weight_decay": 0.05}),
+    ("adam_decoupled", "Adam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("adamw", "AdamW", {"lr": 0.01}),
+    (
+        "adamw_amsgrad",
+        "AdamW",
+        {"lr": 0.02, "betas": (0.5, 0.9), "weight_decay": 0.1, "amsgrad": True},
+    ),
+]
+IDS = [c[0] for c in CASES]
+
+# PyTorch's assert_close rtol per dtype. Instead of its fixed atol (1e-5 for float32, which would
+# hide a 1e-5 relative error in a small state such as Adam's exp_avg_sq), an element near zero may
+# be off by rtol times the largest element of its tensor: rounding noise of the larger elements
+# that summed into it.
+RTOL = {np.float32: 1.3e-6, np.float64: 1e-7}
+
+SHAPES = [(4, 5), (5,), (5, 3), (3,)]
+
+
+def _weights(dtype, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+
+
+def _torch_grads(params: list[torch.Tensor], step: int) -> list[torch.Tensor]:
+    rng = np.random.default_rng(1000 + step)
+    x = torch.tensor(rng.standard_normal((8, 4)), dtype=params[0].dtype)
+    target = torch.tensor(rng.standard_normal((8, 3)), dtype=params[0].dtype)
+    w1, b1, w2, b2 = params
+    # A scale that changes over the steps, so that AMSGrad's running maximum matters.
+    loss = (1 + 3 * (step % 4 == 0)) * ((torch.tanh(x @ w1 + b1) @ w2 + b2 - target) ** 2).mean()
+    return list(torch.autograd.grad(loss, params))
+
+
+def _groups(params: list, grouped: bool, lr: float) -> list:
+    if not grouped:
+        return params
+    return [{"params": params[:2]}, {"params": params[2:], "lr": lr * 0.3}]
+
+
+class _Pair:
+    """The same optimizer in PyTorch and torchlike, over the same initial weights."""
+
+    def __init__(
+        self,
+        name: str,
+        kwargs: dict,
+        dtype,
+        grouped: bool = False,
+        weights: list[np.ndarray] | None = None,
+    ) -> None:
+        weights = _weights(dtype) if weights is None else weights
+        self.t_params = [torch.tensor(w, requires_grad=True) for w in weights]
+        self.params = [Parameter(tl.tensor(w)) for w in weights]
+        lr = kwargs["lr"]
+        self.t_opt = getattr(torch.optim, name)(_groups(self.t_params, grouped, lr), **kwargs)
+        self.opt = getattr(tl_optim, name)(_groups(self.params, grouped, lr), **kwargs)
+        self.rtol = RTOL[dtype]
+
+    def set_grads(self, step: int, frozen: tuple[int, ...] = ()) -> None:
+        for i, (tp, p, g) in enumerate(
+            zip(self.t_params, self.params, _torch_grads(self.t_params, step))
+        ):
+            tp.grad = None if i in frozen else g
+            p.grad = None if i in frozen else tl.tensor(g.numpy())
+
+    def run(self, steps: range, frozen: tuple[int, ...] = (), on_step=None) -> None:
+        for k in steps:
+            self.set_grads(k, frozen)
+            if on_step is not None:
+                on_step(k, self.t_opt)
+                on_step(k, self.opt)
+            self.t_opt.step()
+            self.opt.step()
+
+    def check(self) -> None:
+        for p, tp in zip(self.params, self.t_params):
+            assert p.dtype.name == str(tp.dtype).removeprefix("torch.")
+            _assert_close(np.asarray(p), tp.detach().numpy(), self.rtol)
+        _assert_state_dicts(self.opt.state_dict(), self.t_opt.state_dict(), self.rtol)
+
+
+def _assert_close(actual: np.ndarray, desired: np.ndarray, rtol: float, msg: str = "") -> None:
+    atol = rtol * float(np.abs(desired).max(initial=0.0))
+    np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol, err_msg=msg)
+
+
+def _assert_state_dicts(ours: dict, ref: dict, rtol: float) -> None:
+    assert ours["param_groups"] == ref["param_groups"]
+    assert ours["state"].keys() == ref["state"].keys()
+    for k, ref_state in ref["state"].items():
+        assert list(ours["state"][k]) == list(ref_state)
+        for name, value in ref_state.items():
+            mine = ours["state"][k][name]
+            assert mine.dtype.name == str(value.dtype).removeprefix("torch."), name
+            _assert_close(np.asarray(mine), value.numpy(), rtol, name)
+
+
+def _from_torch(state_dict: dict) -> dict:
+    """A PyTorch optimizer state dict with its tensors converted to torchlike's."""
+    return {
+        "state": {
+            k: {n: tl.tensor(v.numpy()) for n, v in s.items()}
+            for k, s in state_dict["state"].items()
+        },
+        "param_groups": copy.deepcopy(state_dict["param_groups"]),
+    }
+
+
+def _halve_lr_at_10(step: int, opt) -> None:
+    if step == 10:
+        for group in opt.param_groups:
+            group["lr"] *= 0.5
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["one_group", "two_groups"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_matches_torch(case, dtype, grouped):
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, dtype, grouped)
+    pair.run(range(20), on_step=_halve_lr_at_10)
+    pair.check()
+    if kwargs.get("amsgrad"):  # the case exercises AMSGrad's maximum
+        state = pair.t_opt.state_dict()["state"][0]
+        assert not torch.equal(state["max_exp_avg_sq"], state["exp_avg_sq"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_param_without_grad_is_untouched(case):
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, np.float64)
+    before = np.asarray(pair.params[1]).copy()
+    pair.run(range(6), frozen=(1,))
+    np.testing.assert_array_equal(np.asarray(pair.params[1]), before)
+    assert pair.opt.state[pair.params[1]] == {}
+    assert pair.params[1] not in pair.opt.state
+    assert 1 not in pair.opt.state_dict()["state"]
+    pair.check()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_state_dict_round_trip(case):
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, np.float64, grouped=True)
+    pair.run(range(8))
+    saved = pair.opt.state_dict()
+    copies = [Parameter(tl.tensor(np.asarray(p))) for p in pair.params]
+    other = getattr(tl_optim, name)(_groups(copies, True, 1.0), lr=123.0)
+    other.load_state_dict(saved)
+    _assert_state_dicts(other.state_dict(), pair.t_opt.state_dict(), pair.rtol)
+    for k in range(8, 14):
+        pair.set_grads(k)
+        for p, q in zip(copies, pair.params):
+            p.grad = tl.tensor(np.asarray(q.grad))
+        pair.t_opt.step()
+        pair.opt.step()
+        other.step()
+    for p, q in zip(copies, pair.params):
+        np.testing.assert_array_equal(np.asarray(p), np.asarray(q))
+    pair.check()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_loads_torch_state_dict(case):
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, np.float32, grouped=True)
+    pair.t_opt.load_state_dict(pair.t_opt.state_dict())  # no-op, as PyTorch users do
+    for k in range(8):
+        for tp, g in zip(pair.t_params, _torch_grads(pair.t_params, k)):
+            tp.grad = g
+        pair.t_opt.step()
+    current = [tp.detach().numpy().copy() for tp in pair.t_params]
+    pair.params = [Parameter(tl.tensor(w)) for w in current]
+    pair.opt = getattr(tl_optim, name)(_groups(pair.params, True, 1.0), lr=7.0)
+    pair.opt.load_state_dict(_from_torch(pair.t_opt.state_dict()))
+    pair.check()
+    pair.run(range(8, 16))
+    pair.check()
+
+
+def test_option_changes_mid_run_match_torch():
+    pair = _Pair("SGD", {"lr": 0.1}, np.float64)
+
+    def change(step, opt):
+        group = opt.param_groups[0]
+        if step == 3:
+            group["momentum"], group["dampening"] = 0.9, 0.2
+        if step == 6:
+            group["maximize"] = True
+
+    pair.run(range(10), on_step=change)
+    pair.check()
+
+
+def test_lr_change_does_not_recompile():
+    pair = _Pair("Adam", {"lr": 0.01}, np.float64)
+    pair.run(range(2))
+    compiled = _update._cache_size()
+    pair.run(range(2, 8), on_step=lambda k, opt: opt.param_groups[0].update(lr=0.01 / (k + 1)))
+    assert _update._cache_size() == compiled
+    pair.check()
+
+
+class _Compiled:
+    """What torchlike.compile does with a step: split the optimizer (with the parameters it
+    shares with the model) into NNX state, and run step() in jax.jit on merged copies."""
+
+    def __init__(self) -> None:
+        self.traces = 0
+        self.run = jax.jit(self._run, static_argnums=0)
+
+    def _run(self, graphdef, state, grads):
+        self.traces += 1
+        opt = nnx.merge(graphdef, state)
+        for p, g in zip(opt._params, grads):
+            p.grad = None if g is None else tl.Tensor._wrap(g)
+        opt.step()
+        return nnx.state(opt)
+
+    def step(self, opt) -> None:
+        opt._compile_sync()
+        graphdef, state = nnx.split(opt)
+        grads = [None if p.grad is None else p.grad._data for p in opt._params]
+        nnx.update(opt, self.run(graphdef, state, grads))
+
+
+@pytest.mark.parametrize("case", [CASES[2], CASES[7], CASES[11]], ids=[IDS[2], IDS[7], IDS[11]])
+def test_step_in_jit_on_nnx_state(case):
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, np.float64, grouped=True)
+    compiled = _Compiled()
+    for k in range(6):
+        pair.set_grads(k, frozen=(3,) if k < 2 else ())
+        _halve_lr_at_10(10 if k == 3 else 0, pair.t_opt)
+        _halve_lr_at_10(10 if k == 3 else 0, pair.opt)
+        pair.t_opt.step()
+        compiled.step(pair.opt)
+    assert compiled.traces == 2  # one per set of parameters with gradients; lr is an array
+    pair.check()
+
+
+def test_step_under_nnx_jit():
+    pair = _Pair("Adam", {"lr": 0.01, "amsgrad": True}, np.float64)
+
+    @nnx.jit
+    def train_step(opt, grads):
+        for p, g in zip(opt._params, grads):
+            p.grad = tl.Tensor._wrap(g)
+        opt.step()
+
+    for k in range(4):
+        pair.set_grads(k)
+        pair.t_opt.step()
+        pair.opt._compile_sync()
+        train_step(pair.opt, [p.grad._data for p in pair.params])
+    pair.check()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_functional_transformation(case):
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, np.float64)
+    tx = pair.opt.transformation()
+    params = [np.asarray(p) for p in pair.params]
+    state = tx.init(params)
+    for k in range(5):
+        grads = [g.numpy() for g in _torch_grads(pair.t_params, k)]
+        for tp, g in zip(pair.t_params, grads):
+            tp.grad = torch.tensor(g)
+        pair.t_opt.step()
+        updates, state = tx.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+    for p, tp in zip(params, pair.t_params):
+        _assert_close(np.asarray(p), tp.detach().numpy(), pair.rtol)
+
+
+def test_closure_zero_grad_and_param_groups():
+    pair = _Pair("SGD", {"lr": 0.1, "momentum": 0.9}, np.float64)
+    assert pair.opt.defaults == pair.t_opt.defaults
+    assert pair.opt.step(lambda: 3.5) == 3.5
+    pair.set_grads(0)
+    pair.opt.zero_grad(set_to_none=False)
+    assert all(np.all(np.asarray(p.grad) == 0) for p in pair.params)
+    pair.opt.zero_grad()
+    assert all(p.grad is None for p in pair.params)
+    extra, t_extra = (
+        Parameter(tl.tensor(np.ones(2))),
+        torch.ones(2, dtype=torch.float64, requires_grad=True),
+    )
+    pair.opt.add_param_group({"params": extra, "lr": 0.5})
+    pair.t_opt.add_param_group({"params": t_extra, "lr": 0.5})
+    assert pair.opt.state_dict()["param_groups"] == pair.t_opt.state_dict()["param_groups"]
+    assert str(pair.opt) == str(pair.t_opt)
+    for p, tp in ((extra, t_extra),):
+        p.grad, tp.grad = tl.tensor(np.full(2, 0.25)), torch.full((2,), 0.25, dtype=torch.float64)
+    pair.opt.step()
+    pair.t_opt.step()
+    np.testing.assert_allclose(np.asarray(extra), t_extra.detach().numpy())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, ps: m.SGD(ps, lr=-1.0),
+        lambda m, ps: m.SGD(ps, momentum=-0.5),
+        lambda m, ps: m.SGD(ps, nesterov=True),
+        lambda m, ps: m.SGD(ps, momentum=0.9, dampening=0.1, nesterov=True),
+        lambda m, ps: m.Adam(ps, betas=(1.0, 0.999)),
+        lambda m, ps: m.Adam(ps, eps=-1.0),
+        lambda m, ps: m.AdamW(ps, weight_decay=-0.1),
+        lambda m, ps: m.SGD([]),
+        lambda m, ps: m.SGD([{"params": ps}, {"params": ps[:1]}]),
+        lambda m, ps: m.SGD(ps[0]),
+        lambda m, ps: m.SGD([{"params": set(ps)}]),
+        lambda m, ps: m.SGD([ps[0], 3]),
+    ],
+    ids=[
+        "lr",
+        "momentum",
+        "nesterov",
+        "nesterov_dampening",
+        "beta1",
+        "eps",
+        "weight_decay",
+        "empty",
+        "shared",
+        "tensor",
+        "set",
+        "not_tensor",
+    ],
+)
+def test_errors_match_torch(make):
+    t_params = [torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)]
+    params = [Parameter(tl.tensor(np.zeros(n, np.float32))) for n in (2, 3)]
+    with pytest.raises(Exception) as expected:
+        make(torch.optim, t_params)
+    with pytest.raises(type(expected.value)) as got:
+        make(tl_optim, params)
+    assert str(got.value) == str(expected.value)
