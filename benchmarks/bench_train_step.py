@@ -330,6 +330,12 @@ def bench_torchlike_compiled(torch, prob: Problem) -> Callable[[], float]:
     return lambda: step(model, opt, x, y).item()
 
 
+def bench_torchlike_donated(torch, prob: Problem) -> Callable[[], float]:
+    model, opt, x, y, train_step = torch_style_setup(torch, prob)
+    step = torch.compile(train_step, donate=True)
+    return lambda: step(model, opt, x, y).item()
+
+
 def bench_torchlike_eager(torch, prob: Problem) -> Callable[[], float]:
     model, opt, x, y, train_step = torch_style_setup(torch, prob)
     return lambda: train_step(model, opt, x, y).item()
@@ -342,7 +348,7 @@ def bench_torchlike_eager(torch, prob: Problem) -> Callable[[], float]:
 @dataclass
 class Row:
     impl: str
-    kind: str  # jax | nnx | nnx_split | torch_eager | tl_compiled | tl_eager
+    kind: str  # jax | nnx | nnx_split | torch_eager | tl_compiled | tl_donated | tl_eager
     make: Callable[[], Callable[[], float]] | None
     status: str = ""  # "" = ran; otherwise why not
     step: Callable[[], float] | None = None
@@ -491,6 +497,7 @@ def key_ratios(results: dict[str, list[Row]]) -> dict[str, dict[str, float]]:
         m = {r.kind: r.median_s for r in rows}
         out[model] = {
             "torchlike_compiled / jax": ratio(m["tl_compiled"], m["jax"]),
+            "torchlike_compiled_donated / jax": ratio(m["tl_donated"], m["jax"]),
             "torchlike_eager / torch_eager": ratio(m["tl_eager"], m["torch_eager"]),
             "nnx_jit / jax": ratio(m["nnx"], m["jax"]),
             "nnx_split_jit / jax": ratio(m["nnx_split"], m["jax"]),
@@ -526,12 +533,20 @@ def build_rows(prob, torch_mod, torch_err, tl_mod, tl_err, tl_label, skip_compil
             f"torch: not available ({torch_err})",
         ),
         (f"{tl_label} compile", "tl_compiled", tl_mod, bench_torchlike_compiled, tl_missing),
+        (
+            f"{tl_label} compile(donate=True)",
+            "tl_donated",
+            tl_mod,
+            bench_torchlike_donated,
+            tl_missing,
+        ),
         (f"{tl_label} eager", "tl_eager", tl_mod, bench_torchlike_eager, tl_missing),
     ]:
         make = None if mod is None else functools.partial(fn, mod, prob)
         rows.append(Row(impl, kind, make, status="" if make else missing))
     if skip_compiled:
-        rows[-2].make, rows[-2].status = None, "skipped (--skip-compiled)"
+        for row in rows[-3:-1]:
+            row.make, row.status = None, "skipped (--skip-compiled)"
     return rows
 
 

@@ -188,6 +188,7 @@ class CompiledFunction:
         self._signatures: list[dict] = []
         self._call_args = None
         self._grads_unused: set = set()
+        self._programs: dict = {}
         self._kinds: dict = {}  # program -> "step" (runs backward itself) or "pure"
         self._differentiable: dict = {}  # (program, differentiable slots) -> _Differentiable
         self._jitted = jax.jit(
@@ -216,6 +217,9 @@ class CompiledFunction:
                 if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
                     syncs.append(obj)
             program = _Program((structure, _fingerprint(roots), len(slots)))
+            # One object per distinct program: later lookups (here and in jax.jit's cache) then
+            # match by identity instead of comparing graph definitions field by field.
+            program = self._programs.setdefault(program, program)
             plan = self._plans[key] = _Plan(slots, syncs, program, known)
         arg_slots = [
             _Slot(t, f"argument tensor {i}")
@@ -414,7 +418,7 @@ class _Program:
         return self._hash
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, _Program) and self.key == other.key
+        return self is other or (isinstance(other, _Program) and self.key == other.key)
 
 
 def _fingerprint(roots: list[tuple[str, Any]]) -> tuple:
