@@ -188,3 +188,18 @@ def test_returning_a_module_is_an_error():
     model = Affine()
     with pytest.raises(TypeError, match="cannot return a Module"):
         tl.compile(lambda m: m)(model)
+
+
+def test_replanning_after_a_structure_change_reuses_the_program_object():
+    """An unrelated module built between calls re-plans the step; the plan must find the very
+    same program object again, so per-call lookups match by identity (host overhead)."""
+    model, opt = make()
+    step = tl.compile(sgd_step)
+    x = inputs(1)[0]
+    step(model, opt, x)
+    first = [p.program for p in step._plans.values()]
+    nn.Linear(2, 2)  # bumps the structure version: the next call plans again
+    step(model, opt, x)
+    programs = [p.program for p in step._plans.values()]
+    assert len(programs) == 2 and programs[1] is first[0]
+    assert step.num_compiles == 1
