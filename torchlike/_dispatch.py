@@ -140,7 +140,7 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
         for a, m in zip(args, mask)
     )
     avals = tuple(None if d is None else (d.shape, d.dtype) for d in douts)
-    node = Node(name, pull, inputs, avals)
+    node = Node(name, pull, inputs, avals, (fn, static, arrays, mask))
     outs = tuple(
         Tensor._make(d, node, i) if d is not None else Tensor._wrap(x)
         for i, (d, x) in enumerate(zip(douts, aux))

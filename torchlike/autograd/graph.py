@@ -6,6 +6,11 @@ producing ``Node`` or, for a leaf, the leaf tensor itself). ``backward()`` sorts
 from the output topologically and runs the pullbacks in reverse order, summing gradients per node
 and accumulating them into leaf ``.grad``. The same code runs on tracers inside ``jax.jit``, so a
 compiled step contains exactly the XLA program ``jax.grad`` would build.
+
+``create_graph=True`` (gradients of gradients) runs the same walk on tensors instead of arrays:
+each node's backward is replayed as an ordinary recorded op (the ``jax.vjp`` of the node's forward
+function, applied to the forward inputs it saved and to the incoming gradient), so the gradients
+it produces have a ``grad_fn`` of their own and can be differentiated again.
 """
 
 from __future__ import annotations
@@ -34,13 +39,18 @@ class Node:
     zero cotangents for outputs that received no gradient.
     """
 
-    __slots__ = ("_name", "pullback", "inputs", "out_avals", "retained", "__weakref__")
+    __slots__ = ("_name", "pullback", "inputs", "out_avals", "retained", "saved", "__weakref__")
 
-    def __init__(self, name: str, pullback: Callable, inputs: tuple, out_avals: tuple) -> None:
+    def __init__(
+        self, name: str, pullback: Callable, inputs: tuple, out_avals: tuple, saved=None
+    ) -> None:
         self._name = name
         self.pullback = pullback
         self.inputs = inputs
         self.out_avals = out_avals
+        # (fn, static, forward argument values, mask): what create_graph needs to replay the
+        # backward as recorded ops; None for nodes that cannot be replayed.
+        self.saved = saved
         self.retained: dict[int, Any] | None = (
             None  # output index -> tensor that called retain_grad
         )
@@ -126,10 +136,11 @@ def run_backward(
     (``autograd.grad``).
     """
     if create_graph:
-        raise NotImplementedError(
-            "create_graph=True (higher-order gradients through the tape) is not supported yet; "
-            "use jax.grad on a function of arrays for higher-order derivatives."
-        )
+        outputs_cts = [_as_tensor(g) for g in grad_outputs]
+        grad_outputs = outputs_cts
+        pull, accumulate = _replay, _accumulate_graph
+    else:
+        pull, accumulate = (lambda node, cts: node.pullback(_fill(node, cts))), _accumulate
     cts: dict[int, list] = {}  # id(node) -> cotangent per output
     found: dict[Any, Any] = {}  # key of a wanted input -> its gradient
     wanted = None if inputs is None else {_key(t) for t in inputs}
@@ -140,7 +151,7 @@ def run_backward(
             slot = cts.setdefault(id(node), [None] * len(node.out_avals))
             slot[idx] = g if slot[idx] is None else slot[idx] + g
         elif wanted is None:
-            _accumulate(target, g)
+            accumulate(target, g)
         elif id(target) in wanted:
             found[id(target)] = g if id(target) not in found else found[id(target)] + g
 
@@ -160,19 +171,95 @@ def run_backward(
             if ct is None:
                 continue
             if node.retained and idx in node.retained and wanted is None:
-                _accumulate(node.retained[idx], ct)
+                accumulate(node.retained[idx], ct)
             if wanted is not None and ("node", id(node), idx) in wanted:
                 found[("node", id(node), idx)] = ct
         if node.pullback is None:
             raise RuntimeError(_FREED)
-        in_cts = node.pullback(_fill(node, node_cts))
+        in_cts = pull(node, node_cts)
         if not retain_graph:
-            node.pullback = None
+            node.pullback = node.saved = None
         for target, g in zip(node.inputs, in_cts):
             if target is not None and g is not None:
                 send(target, g)
 
     return None if inputs is None else [found.get(_key(t)) for t in inputs]
+
+
+def _as_tensor(g):
+    from .._tensor import Tensor
+
+    return g if isinstance(g, Tensor) else Tensor._wrap(g)
+
+
+def _replay(node: Node, cts: list) -> list:
+    """A node's backward as a recorded op, so its results can be differentiated again."""
+    if node.saved is None:
+        raise RuntimeError(
+            f"create_graph=True cannot differentiate through {node.name()}: it does not keep "
+            "its forward inputs (compiled functions and custom nodes are first-order only). "
+            "Compute higher-order gradients outside torchlike.compile."
+        )
+    from .._dispatch import apply
+    from .._tensor import Tensor
+
+    fn, static, values, mask = node.saved
+    args = []
+    inputs = iter(node.inputs)
+    for value, m in zip(values, mask):
+        target = next(inputs)
+        if not m:
+            args.append(value)
+        elif isinstance(target, tuple):  # a non-leaf: the value it had, with its history
+            args.append(Tensor._make(value, target[0], target[1]))
+        else:  # a leaf requiring grad
+            args.append(target)
+    filled = [
+        None if aval is None else (ct if ct is not None else Tensor._wrap(jnp.zeros(*aval)))
+        for aval, ct in zip(node.out_avals, cts)
+    ]
+    grads = apply(
+        _vjp_of,
+        f"{node.name()}Backward",
+        (*args, *filled),
+        forward=fn,
+        static=tuple(static.items()),
+        mask=mask,
+        n_args=len(args),
+    )
+    grads = iter(grads)
+    return [next(grads) if m else None for m in mask]
+
+
+def _vjp_of(*xs, forward, static, mask, n_args):
+    """``pullback(cts)`` of ``fn`` at the saved inputs, as a pure function (so it can be
+    differentiated again)."""
+    from .._dispatch import _split_outputs
+
+    args, cts = list(xs[:n_args]), xs[n_args:]
+    diff = [i for i, m in enumerate(mask) if m]
+
+    def f(*d):
+        full = list(args)
+        for i, v in zip(diff, d):
+            full[i] = v
+        return _split_outputs(forward(*full, **dict(static)))[0]
+
+    douts, pullback = jax.vjp(f, *[args[i] for i in diff])
+    ct = cts if isinstance(douts, tuple) else cts[0]
+    if isinstance(douts, tuple):
+        ct = tuple(None if d is None else c.astype(d.dtype) for d, c in zip(douts, ct))
+    else:
+        ct = ct.astype(douts.dtype)
+    return tuple(pullback(ct))
+
+
+def _accumulate_graph(leaf, g) -> None:
+    """``leaf.grad += g`` keeping ``g``'s history (``create_graph=True``)."""
+    if g.dtype != leaf.dtype:
+        g = g.to(leaf.dtype)
+    prev = leaf.grad
+    leaf.grad = g if prev is None else prev + g
 
 
 def _key(t) -> Any:
@@ -216,6 +303,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
     grads = [_initial_grad(t, g) for t, g in zip(tensors, grad_tensors)]
+    if create_graph:  # a given gradient keeps its own history
+        grads = [u if isinstance(u, Tensor) else a for a, u in zip(grads, grad_tensors)]
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         result = run_backward(
@@ -223,7 +312,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         )
         for t, g in zip(inputs, result):
             if g is not None:
-                _accumulate(t, g)
+                (_accumulate_graph if create_graph else _accumulate)(t, g)
         return
     run_backward(tensors, grads, bool(retain_graph or create_graph), create_graph)
 
@@ -249,6 +338,8 @@ def grad(
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = [_initial_grad(t, g) for t, g in zip(outputs, grad_outputs)]
+    if create_graph:  # a given gradient keeps its own history
+        grads = [u if isinstance(u, Tensor) else a for a, u in zip(grads, grad_outputs)]
     result = run_backward(outputs, grads, bool(retain_graph or create_graph), create_graph, inputs)
     out = []
     for t, g in zip(inputs, result):
@@ -260,7 +351,7 @@ def grad(
                     "One of the differentiated Tensors appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
-        out.append(None if g is None else Tensor._wrap(g))
+        out.append(None if g is None else _as_tensor(g))
     return tuple(out)
 
 
