@@ -133,3 +133,19 @@ ByteTensor = _LegacyTensorType(uint8)
 BoolTensor = _LegacyTensorType(bool)
 
 __version__ = "0.1.0"
+
+from . import backends, jit, testing  # noqa: E402
+from ._config import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    finfo,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    iinfo,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
+from ._tensor_str import set_printoptions  # noqa: E402

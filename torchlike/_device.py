@@ -10,7 +10,7 @@ import functools
 
 import jax
 
-_PLATFORM = {"cpu": "cpu", "cuda": "gpu", "xla": "tpu"}
+_PLATFORM = {"cpu": "cpu", "cuda": "gpu", "xla": "tpu", "mps": "mps", "meta": "meta"}
 
 
 class device:
@@ -28,7 +28,8 @@ class device:
             index = int(idx)
         if type not in _PLATFORM:
             raise RuntimeError(
-                "Expected one of cpu, cuda, xla device type at start of device string: " + type
+                "Expected one of cpu, cuda, xla, mps, meta device type at start of device "
+                "string: " + type
             )
         self.type = type
         self.index = index
@@ -57,6 +58,11 @@ class device:
                     "Found no NVIDIA driver on your system: torch.cuda.is_available() is False "
                     "(JAX sees no GPU). Keep tensors on 'cpu', or install jax[cuda] on a machine "
                     "with a GPU."
+                )
+            if self.type == "mps":
+                raise RuntimeError(
+                    "torchlike has no 'mps' backend: torch.backends.mps.is_available() is False. "
+                    "Use 'cpu' (JAX's Metal plugin is not supported)."
                 )
             raise RuntimeError(f"no {self.type} device is available to JAX")
         idx = self.index or 0

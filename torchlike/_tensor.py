@@ -414,7 +414,17 @@ class Tensor:
             return f"torch.{_LEGACY_TYPE.get(self.dtype.name, 'Tensor')}"
         from ._ops.pointwise import _cast
 
+        if isinstance(dtype, str) and dtype.startswith("torch."):  # x.type("torch.LongTensor")
+            dtype = _LEGACY_NAMES.get(dtype[6:], dtype)
+        dtype = getattr(dtype, "_dtype", dtype)  # x.type(torch.LongTensor)
         return _cast(self, _dtype.as_dtype(dtype))
+
+    def pin_memory(self, device=None) -> Tensor:
+        """A no-op copy: JAX manages host staging itself."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
 
     def float(self) -> Tensor:
         return self.type(_dtype.float32)
@@ -485,6 +495,7 @@ _LEGACY_TYPE = {
     "uint8": "ByteTensor",
     "bool": "BoolTensor",
 }
+_LEGACY_NAMES = {v: k for k, v in _LEGACY_TYPE.items()}
 
 
 def _identity(x):

@@ -41,3 +41,30 @@ def synchronize(device=None) -> None:
     import jax
 
     jax.effects_barrier()
+
+
+def empty_cache() -> None:
+    """A no-op: XLA's allocator keeps its own pools."""
+
+
+def _stats(device=None) -> dict:
+    if not is_available():
+        return {}
+    return _devices("gpu")[0].memory_stats() or {}
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes in use on the GPU (0 without one), from XLA's allocator statistics."""
+    return int(_stats(device).get("bytes_in_use", 0))
+
+
+def max_memory_allocated(device=None) -> int:
+    return int(_stats(device).get("peak_bytes_in_use", 0))
+
+
+def memory_reserved(device=None) -> int:
+    return int(_stats(device).get("bytes_reserved", _stats(device).get("bytes_limit", 0)))
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    """Not resettable in XLA: peak statistics keep counting from process start."""

@@ -1,0 +1,107 @@
+"""Process-wide switches with PyTorch's names: threads, determinism, matmul precision, dtype info.
+
+``set_float32_matmul_precision`` maps onto JAX's ``jax_default_matmul_precision``: ``'highest'``
+(PyTorch's default, and torchlike's: float32 matmuls and convolutions in full float32, as PyTorch
+computes them), ``'high'`` (TF32 where the hardware has it) and ``'medium'`` (bfloat16 passes).
+It is a JAX-wide setting, so it also applies to other JAX code in the process. On CPU all three
+compute in float32.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import numpy as np
+
+from . import _dtype
+
+_PRECISION = {"highest": "highest", "high": "tensorfloat32", "medium": "bfloat16"}
+_state = {"matmul": "highest", "threads": None, "deterministic": False, "warn_only": False}
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    if precision not in _PRECISION:
+        raise RuntimeError(
+            f"Invalid precision {precision!r}: expected one of 'highest', 'high', 'medium'"
+        )
+    _state["matmul"] = precision
+    jax.config.update("jax_default_matmul_precision", _PRECISION[precision])
+
+
+def get_float32_matmul_precision() -> str:
+    return _state["matmul"]
+
+
+def set_num_threads(n: int) -> None:
+    """Recorded only: XLA sizes its CPU thread pool when it starts (set ``XLA_FLAGS`` for that)."""
+    if int(n) <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _state["threads"] = int(n)
+
+
+def get_num_threads() -> int:
+    return _state["threads"] or len(os.sched_getaffinity(0))
+
+
+def set_num_interop_threads(n: int) -> None:
+    set_num_threads(n)
+
+
+def get_num_interop_threads() -> int:
+    return get_num_threads()
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Recorded; XLA on CPU is deterministic, and on GPU set ``--xla_gpu_deterministic_ops``."""
+    _state["deterministic"], _state["warn_only"] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _state["warn_only"]
+
+
+class finfo:
+    """``torch.finfo``: machine limits of a floating dtype (default: the default dtype)."""
+
+    def __init__(self, type=None) -> None:  # noqa: A002
+        dt = _dtype.get_default_dtype() if type is None else _dtype.as_dtype(type)
+        if not (dt.is_floating_point or dt.is_complex):
+            raise TypeError(f"torch.finfo() requires a floating point input type, got {dt}")
+        info = jax.numpy.finfo(dt.np)
+        self.dtype = str(dt).removeprefix("torch.")
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """``torch.iinfo``: limits of an integer dtype."""
+
+    def __init__(self, type) -> None:  # noqa: A002
+        dt = _dtype.as_dtype(type)
+        if dt.is_floating_point or dt.is_complex or dt is _dtype.bool_:
+            raise TypeError(f"torch.iinfo() requires an integer input type, got {dt}")
+        info = np.iinfo(dt.np)
+        self.dtype = str(dt).removeprefix("torch.")
+        self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+set_float32_matmul_precision("highest")
