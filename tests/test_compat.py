@@ -117,3 +117,15 @@ def test_jit_script_and_trace_are_identity():
     assert tl.jit.trace(model, tl.ones(1, 2)) is model
     with pytest.raises(NotImplementedError, match="torchlike.save"):
         tl.jit.save(model, "m.pt")
+
+
+def test_rng_state_is_a_byte_tensor_that_restores_the_stream():
+    tl.manual_seed(3)
+    state = tl.get_rng_state()
+    assert state.dtype == tl.uint8 and state.dim() == 1
+    repr(state)  # printable, as torch's ByteTensor state is
+    first = tl.rand(3)
+    tl.set_rng_state(state)
+    assert tl.equal(tl.rand(3), first)
+    with pytest.raises(RuntimeError, match="wrong size"):
+        tl.set_rng_state(state[:3])

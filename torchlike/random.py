@@ -40,12 +40,22 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        """The state as a ``uint8`` tensor (PyTorch's ByteTensor): the key's bytes."""
         from ._tensor import Tensor
 
-        return Tensor._wrap(jax.numpy.asarray(self._key))
+        key = np.asarray(self._key, dtype=np.uint32)
+        return Tensor._wrap(jax.numpy.asarray(key.view(np.uint8)))
 
     def set_state(self, state) -> Generator:
-        self._key = jax.numpy.asarray(getattr(state, "_data", state), dtype=np.uint32)
+        data = np.asarray(getattr(state, "_data", state))
+        if data.dtype == np.uint8:
+            if data.size != 4 * np.asarray(self._key).size:
+                raise RuntimeError(
+                    f"RNG state is wrong size: expected {4 * np.asarray(self._key).size} "
+                    f"bytes, got {data.size}"
+                )
+            data = data.view(np.uint32)
+        self._key = jax.numpy.asarray(data, dtype=np.uint32)
         return self
 
     def next_key(self) -> jax.Array:
