@@ -28,6 +28,7 @@ from flax import nnx
 
 from ._tensor import Tensor
 from ._trace_state import Trace, active
+from .amp.autocast_mode import _active as _amp_region
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.graph import Node
 from .random import Generator, default_generator
@@ -205,7 +206,9 @@ class CompiledFunction:
         and this call's argument tensors."""
         tensors: list = []
         structure = (_arg_structure(args, tensors), _arg_structure(kwargs, tensors))
-        key = (structure, _structure_version[0], len(self._extra_roots))
+        # Modes that change what the trace records: grad mode and the autocast region.
+        modes = (is_grad_enabled(), _amp_region())
+        key = (structure, _structure_version[0], len(self._extra_roots), modes)
         plan = self._plans.get(key)
         if plan is None:
             roots = [(f"arg{i}", a) for i, a in enumerate(args) if not _is_plain_tensor(a)]
@@ -216,7 +219,7 @@ class CompiledFunction:
             for obj in [o for _, o in roots] + [s.obj for s in slots]:
                 if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
                     syncs.append(obj)
-            program = _Program((structure, _fingerprint(roots), len(slots)))
+            program = _Program((structure, _fingerprint(roots), len(slots), modes))
             # One object per distinct program: later lookups (here and in jax.jit's cache) then
             # match by identity instead of comparing graph definitions field by field.
             program = self._programs.setdefault(program, program)
@@ -364,6 +367,7 @@ class CompiledFunction:
     def _explain(self, program: _Program, slots: list, values: list, grads: list) -> None:
         sig = {s.name: (_aval(v), _aval(g)) for s, v, g in zip(slots, values, grads)}
         sig["<python arguments>"] = program.key[0]
+        sig["<grad mode and autocast region>"] = program.key[3]
         sig["<module and optimizer configuration (training flags, layer options)>"] = program.key[1]
         if self._signatures:
             prev = self._signatures[-1]

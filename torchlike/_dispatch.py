@@ -19,6 +19,8 @@ import jax
 import jax.numpy as jnp
 
 from ._tensor import Tensor
+from .amp.autocast_mode import _state as _amp_state
+from .amp.autocast_mode import cast_call
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.graph import Node
 
@@ -102,6 +104,8 @@ class _EagerVjp:
 
 def apply(fn: Callable, name: str, args: tuple, **static: Any):
     """Run ``fn(*arrays, **static)``; returns a Tensor, or a tuple of them if ``fn`` returns one."""
+    if getattr(_amp_state, "stack", None):  # inside torch.autocast: cast as the op's policy asks
+        args, static = cast_call(fn, args, static)
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
     tracing = any(isinstance(a, _Tracer) for a in arrays)
     record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)

@@ -8,6 +8,14 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
 
+def _autocasting(a: Tensor, b: Tensor) -> bool:
+    """Inside ``torch.autocast`` floating operands of different widths are allowed: the op
+    casts them (see ``torchlike.amp``)."""
+    from ..amp.autocast_mode import active_dtype
+
+    return active_dtype() is not None and a.dtype.is_floating_point and b.dtype.is_floating_point
+
+
 # The C++ type names PyTorch's dtype-mismatch messages use.
 _CPP_NAMES = {
     "float32": "float",
@@ -26,7 +34,7 @@ _CPP_NAMES = {
 
 
 def _check_same_dtype(a: Tensor, b: Tensor, what: str) -> _dtype.dtype:
-    if a.dtype is not b.dtype:
+    if a.dtype is not b.dtype and not _autocasting(a, b):
         names = [_CPP_NAMES.get(str(t.dtype).removeprefix("torch."), str(t.dtype)) for t in (a, b)]
         raise RuntimeError(
             f"expected {what} to have the same dtype, but got: {names[0]} != {names[1]}"

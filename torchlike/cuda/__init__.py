@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._device import _devices
+from .._device import _devices
 
 
 def is_available() -> bool:
@@ -28,7 +28,7 @@ def get_device_name(device=None) -> str:
 
 def manual_seed(seed: int) -> None:
     """Seeds the one torchlike generator (JAX's PRNG is not per device)."""
-    from .random import manual_seed as _seed
+    from ..random import manual_seed as _seed
 
     _seed(seed)
 
@@ -68,3 +68,4 @@ def memory_reserved(device=None) -> int:
 
 def reset_peak_memory_stats(device=None) -> None:
     """Not resettable in XLA: peak statistics keep counting from process start."""
+from . import amp  # noqa: E402,F401  (torch.cuda.amp)
