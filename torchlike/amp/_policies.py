@@ -15,7 +15,7 @@ from .autocast_mode import register
 
 POLICIES = {
     "torchlike.nn.functional": {
-        "lower": ["_linear_fn", "_conv_fn", "_conv_transpose_fn", "_sdpa_fn"],
+        "lower": ["_linear_fn", "_conv_fn", "_conv2d_fn", "_conv_transpose_fn", "_sdpa_fn"],
         "fp32": [
             "_pointwise_loss_fn",
             "_nll_loss_fn",
