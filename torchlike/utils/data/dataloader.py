@@ -1,53 +1,62 @@
-"""``DataLoader``: batches from a dataset, PyTorch's signature.
+"""``DataLoader``: batches from a dataset, with PyTorch's signature and worker processes.
 
-This first version loads in the main process (``num_workers`` must be 0). Datasets that define
-``__getitems__`` are fetched a batch at a time.
+``num_workers=0`` loads in the main process; torchlike's own datasets then hand over whole
+collated batches (``_get_batch``). ``num_workers > 0`` starts that many worker processes (with
+``spawn``, see ``_utils/worker.py``): each fetches and collates whole batches, ``prefetch_factor``
+batches per worker are kept in flight, and batches come back in sampler order. An exception in a
+worker is re-raised in the main process with the worker's traceback; a worker that dies raises
+``RuntimeError`` instead of hanging; ``timeout`` bounds the wait for each batch.
+
+Where it differs from PyTorch: workers are spawned, not forked, so each one starts a fresh
+Python and imports torchlike (about a second per worker); ``persistent_workers=True`` pays that
+once per training run instead of once per epoch. What the workers run (dataset, ``collate_fn``,
+``worker_init_fn``) must be picklable, as with PyTorch's ``spawn`` start method.
 """
 
 from __future__ import annotations
 
-import collections.abc
+import itertools
+import multiprocessing
+import os
+import pickle
+import queue
+import time
 from collections.abc import Callable
 from typing import Any
 
-import jax.numpy as jnp
+import jax
 import numpy as np
 
-from ..._tensor import Tensor
+from ...random import Generator, default_generator, next_key
+from ._utils.collate import default_collate, default_convert
+from ._utils.fetch import IterableFetcher, MapFetcher
+from ._utils.worker import ExceptionWrapper, IterableDatasetStopIteration, worker_loop
+from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-
-def default_collate(batch: list) -> Any:
-    """Stack tensors/arrays, turn numbers into tensors, recurse into tuples and dicts."""
-    elem = batch[0]
-    if isinstance(elem, Tensor):
-        from ..._ops.shape import stack
-
-        return stack(batch, 0)
-    if isinstance(elem, np.ndarray):
-        return Tensor._wrap(jnp.asarray(np.stack(batch)))
-    if isinstance(elem, bool):
-        return Tensor._wrap(jnp.asarray(batch, dtype=jnp.bool_))
-    if isinstance(elem, int):
-        return Tensor._wrap(jnp.asarray(batch, dtype=jnp.int64))
-    if isinstance(elem, float):
-        return Tensor._wrap(jnp.asarray(batch, dtype=jnp.float64))
-    if isinstance(elem, (str, bytes)):
-        return batch
-    if isinstance(elem, collections.abc.Mapping):
-        return {k: default_collate([d[k] for d in batch]) for k in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        return [default_collate(list(s)) for s in zip(*batch)]
-    raise TypeError(
-        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
-        f"or lists; found {type(elem)}"
-    )
+_CHECK_S = 0.5  # how often a waiting main process checks that its workers are alive
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches (PyTorch's ``torch.utils.data.DataLoader``)."""
+    """Iterate over ``dataset`` in batches (PyTorch's ``torch.utils.data.DataLoader``).
+
+    Args:
+        dataset: a map-style ``Dataset`` or an ``IterableDataset``.
+        batch_size, shuffle, sampler, batch_sampler, drop_last: which samples form each batch, as
+            in PyTorch (``batch_size=None`` yields single samples, converted by
+            ``default_convert``).
+        num_workers: worker processes (0: load in the main process). The dataset, ``collate_fn``
+            and ``worker_init_fn`` are pickled to the workers, so they must be importable objects.
+        collate_fn: merges a list of samples into a batch (``default_collate``).
+        pin_memory, pin_memory_device: accepted; JAX places each batch on the default device.
+        timeout: seconds to wait for a batch from the workers (0: no limit).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
+        multiprocessing_context: a start method name or context (default ``"spawn"``).
+        generator: the generator of ``RandomSampler`` and of the workers' base seed.
+        prefetch_factor: batches in flight per worker (2 when ``num_workers > 0``).
+        persistent_workers: keep the workers (and their dataset copies) across epochs.
+        in_order: accepted; batches are always returned in sampler order.
+    """
 
     def __init__(
         self,
@@ -61,62 +70,351 @@ class DataLoader:
         pin_memory: bool = False,
         drop_last: bool = False,
         timeout: float = 0,
-        worker_init_fn=None,
+        worker_init_fn: Callable | None = None,
         multiprocessing_context=None,
-        generator=None,
+        generator: Generator | None = None,
         *,
-        prefetch_factor=None,
+        prefetch_factor: int | None = None,
         persistent_workers: bool = False,
         pin_memory_device: str = "",
         in_order: bool = True,
     ) -> None:
-        if num_workers:
-            raise NotImplementedError("num_workers > 0 is not supported yet; use num_workers=0")
+        if num_workers < 0:
+            raise ValueError(
+                "num_workers option should be non-negative; use num_workers=0 to disable "
+                "multiprocessing."
+            )
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor "
+                "to None."
+            )
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        self._is_iterable = isinstance(dataset, IterableDataset)
+        if self._is_iterable:
+            for name, value in (("shuffle", shuffle), ("sampler", sampler)):
+                if value not in (None, False):
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                        f"but got {name}={value}"
+                    )
+            if batch_sampler is not None:
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified batch_sampler option, "
+                    f"but got batch_sampler={batch_sampler}"
+                )
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None and (
-            batch_size != 1 or shuffle or sampler is not None or drop_last
-        ):
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, "
+                    "shuffle, sampler, and drop_last"
+                )
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
             raise ValueError(
-                "batch_sampler option is mutually exclusive with batch_size, "
-                "shuffle, sampler, and drop_last"
+                "batch_size=None option disables auto-batching and is mutually exclusive with "
+                "drop_last"
             )
         self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
         self.generator = generator
-        if sampler is None:
+        self.prefetch_factor = 2 if num_workers and prefetch_factor is None else prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        if sampler is None and not self._is_iterable:
             sampler = (
                 RandomSampler(dataset, generator=generator)
                 if shuffle
                 else SequentialSampler(dataset)
             )
         self.sampler = sampler
-        if batch_sampler is None and batch_size is not None:
+        if batch_sampler is None and batch_size is not None and not self._is_iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
-        self.collate_fn = collate_fn or default_collate
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self._workers: _MultiProcessingIter | None = None
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None or (self._is_iterable and self.batch_size is not None)
+
+    def _fetcher(self):
+        if self._is_iterable:
+            return IterableFetcher(
+                self.dataset, self._auto_collation, self.collate_fn, self.batch_size, self.drop_last
+            )
+        return MapFetcher(self.dataset, self._auto_collation, self.collate_fn)
+
+    def _tasks(self):
+        """What each batch is made of: index lists (or single indices), endless for iterables."""
+        if self._is_iterable:
+            return itertools.repeat(None)
+        return self._resumable(self.batch_sampler if self._auto_collation else self.sampler)
 
     def __iter__(self):
-        if self.batch_sampler is None:  # batch_size=None: samples one by one, uncollated
-            for idx in self.sampler:
-                sample = self.dataset[idx]
-                yield sample if self.collate_fn is default_collate else self.collate_fn(sample)
-            return
-        get_batch = getattr(self.dataset, "_get_batch", None)
-        if self.collate_fn is not default_collate:
-            get_batch = None
-        get_items = getattr(self.dataset, "__getitems__", None)
-        for indices in self.batch_sampler:
-            if get_batch is not None:
-                yield get_batch(indices)
-            elif get_items is not None:
-                yield self.collate_fn(get_items(indices))
-            else:
-                yield self.collate_fn([self.dataset[i] for i in indices])
+        if self.num_workers == 0:
+            return self._single_process_iter()
+        if not self.persistent_workers:
+            return _MultiProcessingIter(self)
+        if self._workers is None or not self._workers.alive():
+            self._workers = _MultiProcessingIter(self)
+        else:
+            self._workers.new_epoch()
+        return self._workers
+
+    def _single_process_iter(self):
+        fetcher = self._fetcher()
+        for task in self._tasks():
+            try:
+                batch = fetcher.fetch(task)
+            except StopIteration:
+                return
+            yield batch
 
     def __len__(self) -> int:
+        if self._is_iterable:
+            n = len(self.dataset)  # TypeError when the iterable dataset has no length
+            if self.batch_size is not None:
+                n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+            return n
         if self.batch_sampler is None:
             return len(self.sampler)
         return len(self.batch_sampler)
+
+    # -- resuming mid-epoch (torchlike.utils.CheckpointManager saves and loads this) -------------
+    _epoch_start = None  # the sampler generator's state when the current epoch began
+    _taken = 0  # batches (samples, with batch_size=None) handed out in the current epoch
+    _resume = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where iteration stands, as torchdata's ``StatefulDataLoader``: the sampler generator's
+        state at the start of the epoch and now, and the batches taken since the start."""
+        return {
+            "epoch_start_rng_state": self._epoch_start,
+            "rng_state": self._generator().get_state(),
+            "batches_taken": self._taken,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """The next ``iter(self)`` continues the saved epoch after the batches it had taken."""
+        self._resume = dict(state_dict)
+        self._generator().set_state(state_dict["rng_state"])
+
+    def _generator(self) -> Generator:
+        return getattr(self.sampler, "generator", None) or default_generator
+
+    def _resumable(self, order):
+        """Iterate ``order``; after ``load_state_dict``, replay the saved epoch's order from its
+        start (same random state) and skip the batches already taken, without loading them (an
+        epoch saved after its last batch then yields nothing: the next ``iter`` starts the next
+        epoch, as it would have without the interruption)."""
+        gen, resume, self._resume = self._generator(), self._resume, None
+        skip = 0
+        if resume is not None and resume["epoch_start_rng_state"] is not None:
+            skip = resume["batches_taken"]
+        if skip:
+            gen.set_state(resume["epoch_start_rng_state"])
+        self._epoch_start, self._taken = gen.get_state(), skip
+        it = iter(order)
+        for _ in range(skip):
+            next(it, None)
+        if skip:
+            gen.set_state(resume["rng_state"])
+        for item in it:
+            self._taken += 1
+            yield item
+
+
+class _MultiProcessingIter:
+    """The iterator of a ``DataLoader`` with workers: starts them, keeps ``prefetch_factor``
+    tasks per worker in flight, and yields the results in task order."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        self.loader = loader
+        ctx = loader.multiprocessing_context or "spawn"
+        ctx = multiprocessing.get_context(ctx) if isinstance(ctx, str) else ctx
+        self.shut = False
+        self.result_queue = ctx.Queue()
+        self.index_queues, self.workers = [], []
+        saved = os.environ.get("JAX_PLATFORMS")
+        os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
+        try:
+            for wid in range(loader.num_workers):
+                index_queue = ctx.Queue()
+                index_queue.cancel_join_thread()
+                w = ctx.Process(
+                    target=worker_loop,
+                    args=(
+                        loader.dataset,
+                        loader._is_iterable,
+                        index_queue,
+                        self.result_queue,
+                        loader._auto_collation,
+                        loader.collate_fn,
+                        loader.batch_size,
+                        loader.drop_last,
+                        loader.worker_init_fn,
+                        wid,
+                        loader.num_workers,
+                    ),
+                    daemon=True,
+                )
+                self.index_queues.append(index_queue)
+                w.start()  # pickles the dataset, collate_fn and worker_init_fn for the worker
+                self.workers.append(w)
+        except BaseException:
+            self._shutdown()
+            raise
+        finally:
+            if saved is None:
+                del os.environ["JAX_PLATFORMS"]
+            else:
+                os.environ["JAX_PLATFORMS"] = saved
+        self.epoch = 0
+        self._start_epoch(seed_workers=True)
+
+    def _start_epoch(self, seed_workers: bool = False) -> None:
+        # The sampler draws its order first, then the workers' base seed is drawn: the order is
+        # then the same as with num_workers=0 for the same seed.
+        self.tasks = self.loader._tasks()
+        first = next(self.tasks, None)
+        if seed_workers:
+            key = next_key(self.loader.generator)
+            base_seed = int(np.asarray(jax.random.bits(key, (), np.uint32)))
+            for q in self.index_queues:
+                q.put(base_seed)
+        if first is not None or self.loader._is_iterable:
+            self.tasks = itertools.chain([first], self.tasks)
+        # state_dict() counts batches handed out, not the ones prefetched
+        self.taken_before = self.loader._taken - (first is not None)
+        self.delivered = 0
+        self.active = [True] * len(self.workers)
+        self.task_worker: dict[int, int] = {}  # task index -> worker, for tasks in flight
+        self.results: dict[int, Any] = {}  # results that arrived ahead of their turn
+        self.next_task = self.next_out = 0
+        self.next_worker = itertools.cycle(range(len(self.workers)))
+        for _ in range(self.loader.prefetch_factor * len(self.workers)):
+            self._dispatch()
+
+    def new_epoch(self) -> None:
+        """Persistent workers: begin the next epoch (iterable datasets restart in each worker)."""
+        self.epoch += 1
+        if self.loader._is_iterable:
+            for q in self.index_queues:
+                q.put((self.epoch, None, None))
+        self._start_epoch()
+
+    def alive(self) -> bool:
+        return not self.shut and all(w.is_alive() for w in self.workers)
+
+    def _dispatch(self) -> None:
+        if not any(self.active):
+            return
+        try:
+            task = next(self.tasks)
+        except StopIteration:
+            return
+        wid = next(self.next_worker)
+        while not self.active[wid]:
+            wid = next(self.next_worker)
+        self.index_queues[wid].put((self.epoch, self.next_task, task))
+        self.task_worker[self.next_task] = wid
+        self.next_task += 1
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            if self.next_out >= self.next_task:  # nothing in flight: the epoch is over
+                self._end_epoch()
+                raise StopIteration
+            if self.next_out in self.results:
+                data = self.results.pop(self.next_out)
+            elif not self.active[self.task_worker[self.next_out]]:
+                data = None  # its worker's iterable ended before reaching this task
+            else:
+                self._receive()
+                continue
+            del self.task_worker[self.next_out]
+            self.next_out += 1
+            if isinstance(data, IterableDatasetStopIteration):
+                self.active[data.worker_id] = False
+                continue
+            if data is None:
+                continue
+            self._dispatch()
+            if isinstance(data, ExceptionWrapper):
+                self._shutdown()
+                data.reraise()
+            self.delivered += 1
+            self.loader._taken = self.taken_before + self.delivered
+            return data
+
+    def _receive(self) -> None:
+        """Wait for one result of this epoch, checking the workers and the user's timeout."""
+        timeout = self.loader.timeout
+        deadline = time.monotonic() + timeout if timeout else None
+        while True:
+            wait = _CHECK_S if deadline is None else min(_CHECK_S, deadline - time.monotonic())
+            try:
+                epoch, idx, payload = self.result_queue.get(timeout=max(wait, 0))
+            except queue.Empty:
+                dead = [w for w in self.workers if not w.is_alive()]
+                if dead:
+                    self._shutdown()
+                    pids = ", ".join(str(w.pid) for w in dead)
+                    codes = ", ".join(str(w.exitcode) for w in dead)
+                    raise RuntimeError(
+                        f"DataLoader worker (pid(s) {pids}) exited unexpectedly "
+                        f"(exit code(s) {codes})"
+                    ) from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._shutdown()
+                    raise RuntimeError(f"DataLoader timed out after {timeout} seconds") from None
+                continue
+            if epoch == self.epoch:  # results of an abandoned earlier epoch are dropped
+                self.results[idx] = pickle.loads(payload)
+                return
+
+    def _end_epoch(self) -> None:
+        if not self.loader.persistent_workers:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self.shut:
+            return
+        self.shut = True
+        for q in self.index_queues:
+            try:
+                q.put(None)
+            except Exception:  # a closed queue: the worker is gone already
+                pass
+        for w in self.workers:
+            w.join(timeout=2)
+            if w.is_alive():
+                w.terminate()
+                w.join(timeout=2)
+        for q in [*self.index_queues, self.result_queue]:
+            q.cancel_join_thread()
+            q.close()
+
+    shut = True  # until __init__ has made the queues
+
+    def __del__(self) -> None:
+        self._shutdown()

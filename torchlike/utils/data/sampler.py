@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sized
+from collections.abc import Iterator, Sequence, Sized
 
-from ...random import Generator
+import jax
+import numpy as np
+
+from ...random import Generator, next_key
 
 
 class Sampler:
-    """Base class: iterate over dataset indices."""
+    """Base class: iterate over dataset indices (``data_source`` is accepted and unused, as in
+    PyTorch)."""
+
+    def __init__(self, data_source: Sized | None = None) -> None:
+        pass
 
     def __iter__(self) -> Iterator[int]:
         raise NotImplementedError
 
 
 class SequentialSampler(Sampler):
+    """Indices ``0 .. len(data_source) - 1`` in order."""
+
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
@@ -39,6 +48,15 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if not isinstance(replacement, bool):
+            raise TypeError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError(
+                "num_samples should be a positive integer value, but got "
+                f"num_samples={self.num_samples}"
+            )
 
     @property
     def num_samples(self) -> int:
@@ -54,6 +72,70 @@ class RandomSampler(Sampler):
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=self.generator).tolist()
         yield from randperm(n, generator=self.generator).tolist()[: self.num_samples % n]
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order (without replacement), a fresh order each epoch."""
+
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        from ..._ops.creation import randperm
+
+        for i in randperm(len(self.indices), generator=self.generator).tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (PyTorch's
+    ``torch.multinomial`` semantics: with replacement by default; without it, each index at most
+    once, so ``num_samples <= len(weights)``)."""
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        num_samples: int,
+        replacement: bool = True,
+        generator: Generator | None = None,
+    ) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
+        w = np.asarray(getattr(weights, "_data", weights), dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}"
+            )
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not replacement and num_samples > int((w > 0).sum()):
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            )
+        self.weights = w
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        # One key from the generator seeds a host-side draw (no device work, no compile).
+        rng = np.random.default_rng(np.asarray(jax.random.key_data(next_key(self.generator))))
+        p = self.weights / self.weights.sum()
+        draws = rng.choice(len(p), self.num_samples, replace=self.replacement, p=p)
+        yield from draws.tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -1,3 +1,9 @@
-"""Datasets read from local files in their official formats (nothing is downloaded here)."""
+"""Datasets as ``torchvision.datasets``: official file formats read locally, tensorflow-datasets
+for downloads."""
 
-from .mnist import MNIST, FashionMNIST  # noqa: F401
+from .cifar import CIFAR10
+from .folder import DatasetFolder, ImageFolder
+from .mnist import MNIST, FashionMNIST
+from .vision import VisionDataset
+
+__all__ = ["CIFAR10", "MNIST", "DatasetFolder", "FashionMNIST", "ImageFolder", "VisionDataset"]

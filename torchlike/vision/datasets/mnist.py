@@ -1,9 +1,16 @@
-"""MNIST and Fashion-MNIST from their official IDX files (``*-idx3-ubyte[.gz]``).
+"""MNIST and Fashion-MNIST (``torchvision.datasets.MNIST``/``FashionMNIST``).
 
-``root`` is searched for the four files (directly, or under ``<root>/<ClassName>/raw`` as
-torchvision lays them out); Fashion-MNIST is also found in Debian's ``dataset-fashion-mnist``
-package and in the repository's shared data folder. ``download=True`` is accepted but nothing is
-fetched: without the files a clear ``RuntimeError`` says where they were looked for.
+Where the data comes from, in order:
+
+1. The four official IDX files (``train-images-idx3-ubyte`` ... , gzipped or not) in ``root``,
+   in torchvision's ``root/<ClassName>/raw/`` layout, or in ``root/<ClassName>/``; for
+   Fashion-MNIST also Debian's ``dataset-fashion-mnist`` folder and ``../shared/data``. The files
+   are parsed for their content (headers are checked), so repackaged ``.gz`` files work.
+2. A tensorflow-datasets copy already prepared under ``root`` (read with ``tfds.data_source``).
+3. With ``download=True``, tensorflow-datasets' download path (needs the network).
+
+Otherwise a ``RuntimeError`` names the files and the folders to put them in. Items are
+``(PIL image (mode "L", 28×28), int label)`` as in torchvision.
 """
 
 from __future__ import annotations
@@ -15,26 +22,28 @@ from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
+from PIL import Image
 
 from ..._tensor import Tensor
-from ...utils.data.dataset import Dataset
+from . import _tfds
+from .vision import VisionDataset
 
 _FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (optionally gzipped) into a NumPy array, checking its header."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
+    """Read an IDX file (gzipped or not, told by its first bytes) into a NumPy array."""
+    with open(path, "rb") as f:
         raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise RuntimeError(f"{path} is not an IDX file (bad magic number)")
-    dtype = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}.get(
-        raw[2]
-    )
+    dtype = _IDX_TYPES.get(raw[2])
     if dtype is None:
         raise RuntimeError(f"{path}: unknown IDX element type {raw[2]:#x}")
     ndim = raw[3]
@@ -45,18 +54,19 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(dims).astype(np.dtype(dtype).newbyteorder("="))
 
 
-class MNIST(Dataset):
+class MNIST(VisionDataset):
     """``MNIST(root, train=True, transform=None, target_transform=None, download=False)``.
 
-    Items are ``(image, target)``: the image a ``uint8`` 28×28 tensor (torchvision gives a PIL
-    image; ``ToTensor`` treats both alike), the target an ``int``. ``data`` (N×28×28 uint8) and
-    ``targets`` (N int64) hold the whole split, as in torchvision.
+    Items are ``(image, target)``: a 28×28 PIL image (mode ``"L"``) and an ``int``, each passed
+    through ``transform``/``target_transform``. ``data`` (N×28×28 uint8) and ``targets`` (N int64)
+    are the whole split as tensors, as in torchvision.
     """
 
     classes = [
         f"{i} - {w}"
         for i, w in enumerate("zero one two three four five six seven eight nine".split())
     ]
+    _tfds_name = "mnist"
     _extra_dirs: tuple[str, ...] = ()
 
     def __init__(
@@ -71,83 +81,79 @@ class MNIST(Dataset):
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
-        images, labels = self._find_files()
-        self._images = read_idx(images)
-        self._labels = read_idx(labels).astype(np.int64)
-        if len(self._images) != len(self._labels):
-            raise RuntimeError(f"{images} and {labels} hold different numbers of items")
-        self.data = Tensor._wrap(jnp.asarray(self._images))
-        self.targets = Tensor._wrap(jnp.asarray(self._labels))
+        files = self._find_files()
+        if files is not None:
+            self._images = read_idx(files[0])
+            self._labels = read_idx(files[1]).astype(np.int64)
+            if len(self._images) != len(self._labels):
+                raise RuntimeError(f"{files[0]} and {files[1]} hold different numbers of items")
+        elif download or _tfds.is_prepared(self._tfds_name, self.root):
+            split = "train" if train else "test"
+            try:
+                images, self._labels = _tfds.load(self._tfds_name, split, self.root, download)
+            except Exception as e:
+                raise RuntimeError(f"{self._missing_message()}\n(tensorflow-datasets: {e})") from e
+            self._images = images[..., 0]
+        else:
+            raise RuntimeError(self._missing_message())
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor._wrap(jnp.asarray(self._images))
+
+    @property
+    def targets(self) -> Tensor:
+        return Tensor._wrap(jnp.asarray(self._labels))
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.classes)}
 
     def _candidates(self) -> list[Path]:
         name = type(self).__name__
         dirs = [self.root, self.root / name / "raw", self.root / name]
-        here = Path(__file__).resolve()
+        repo = Path(__file__).resolve().parents[3]
         for extra in self._extra_dirs:
             p = Path(extra)
-            dirs.append(p if p.is_absolute() else here.parents[3] / p)
+            dirs.append(p if p.is_absolute() else repo / p)
         return dirs
 
-    def _find_files(self) -> tuple[Path, Path]:
-        stems = _FILES[self.train]
+    def _find_files(self) -> tuple[Path, Path] | None:
         for d in self._candidates():
             found = []
-            for stem in stems:
-                hits = [d / (stem + ext) for ext in ("", ".gz") if (d / (stem + ext)).is_file()]
-                if hits:
-                    found.append(hits[0])
+            for stem in _FILES[self.train]:
+                hits = [d / (stem + ext) for ext in (".gz", "") if (d / (stem + ext)).is_file()]
+                found += hits[:1]
             if len(found) == 2:
                 return found[0], found[1]
+        return None
+
+    def _missing_message(self) -> str:
+        stems = _FILES[self.train]
         looked = "\n  ".join(str(d) for d in self._candidates())
-        raise RuntimeError(
-            f"{type(self).__name__} files ({', '.join(stems)}, optionally .gz) not found; looked "
-            f"in:\n  {looked}\nThis machine cannot download them: place the official files in "
-            f"one of those folders."
+        return (
+            f"{type(self).__name__} files not found: put {stems[0]}.gz and {stems[1]}.gz (the "
+            f"official files, gzipped or not) in {self.root / type(self).__name__ / 'raw'} "
+            f"(torchvision's layout) or directly in {self.root}. Looked in:\n  {looked}\n"
+            "Without these files, download=True fetches the dataset with tensorflow-datasets, "
+            "which needs network access."
         )
 
     def __len__(self) -> int:
         return len(self._labels)
 
-    def __getitem__(self, index: int):
-        img = Tensor._wrap(jnp.asarray(self._images[index]))
-        target = int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+    def _image(self, index: int) -> Image.Image:
+        return Image.fromarray(self._images[index])
 
-    def _get_batch(self, indices: list[int]):
-        """A collated batch; per-sample transforms are applied to the stacked batch when they
-        are the standard ``ToTensor``/``Normalize`` (which act per channel alike)."""
-        from ..transforms import Compose, Normalize, ToTensor
+    def _target(self, index: int) -> int:
+        return int(self._labels[index])
 
-        idx = np.asarray(indices)
-        ts = (
-            self.transform.transforms
-            if isinstance(self.transform, Compose)
-            else [self.transform]
-            if self.transform is not None
-            else []
-        )
-        if self.target_transform is not None or not all(
-            isinstance(t, (ToTensor, Normalize)) for t in ts
-        ):
-            from ...utils.data.dataloader import default_collate
-
-            return default_collate([self[i] for i in indices])
-        x = self._images[idx]
-        if ts and isinstance(ts[0], ToTensor):
-            batch = Tensor._wrap(jnp.asarray(x, jnp.float32)[:, None] / 255.0)
-            for t in ts[1:]:
-                batch = t(batch)
-        else:
-            batch = Tensor._wrap(jnp.asarray(x))
-        return batch, Tensor._wrap(jnp.asarray(self._labels[idx]))
+    def _arrays(self, indices) -> np.ndarray:
+        return self._images[np.asarray(indices)]
 
 
 class FashionMNIST(MNIST):
-    """Fashion-MNIST: the MNIST format with ten kinds of clothing."""
+    """Fashion-MNIST: the MNIST format with ten kinds of clothing (same signature as MNIST)."""
 
     classes = [
         "T-shirt/top",
@@ -161,4 +167,5 @@ class FashionMNIST(MNIST):
         "Bag",
         "Ankle boot",
     ]
+    _tfds_name = "fashion_mnist"
     _extra_dirs = ("/usr/share/datasets/fashion-mnist", "../shared/data/fashion_mnist")

@@ -1,0 +1,100 @@
+"""Datasets and functions that DataLoader worker processes import by name (spawned workers
+unpickle them): kept apart from the test files so that workers do not import PyTorch."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from torchlike.utils.data import Dataset, IterableDataset, get_worker_info
+
+
+class Indexed(Dataset):
+    """Item ``i`` is ``(i, id of the worker that loaded it, that worker's seed)``."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int):
+        info = get_worker_info()
+        return i, -1 if info is None else info.id, -1 if info is None else info.seed
+
+
+class Range(IterableDataset):
+    """``0 .. n-1`` split across workers by ``get_worker_info`` (contiguous shares)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __iter__(self):
+        info = get_worker_info()
+        if info is None:
+            yield from range(self.n)
+            return
+        per = -(-self.n // info.num_workers)
+        yield from range(info.id * per, min(self.n, (info.id + 1) * per))
+
+
+class Failing(Dataset):
+    """Raises ``ValueError`` for item 5."""
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, i: int):
+        if i == 5:
+            raise ValueError("item 5 is broken")
+        return np.float32(i)
+
+
+class Dying(Dataset):
+    """The worker loading item 3 kills itself."""
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, i: int):
+        if i == 3:
+            os._exit(1)
+        return i
+
+
+class Slow(Dataset):
+    """Each item takes ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, i: int):
+        time.sleep(self.delay)
+        return i
+
+
+def record_init(worker_id: int) -> None:
+    """A ``worker_init_fn`` that leaves a mark the dataset can see."""
+    get_worker_info().dataset.init_ids = worker_id
+
+
+class InitSeen(Indexed):
+    init_ids = -1
+
+    def __getitem__(self, i: int):
+        return i, self.init_ids
+
+
+class Unsplit(IterableDataset):
+    """``0 .. n-1`` in every worker (no use of ``get_worker_info``): PyTorch replicates it."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(self.n))

@@ -1,0 +1,1 @@
+"""Helpers of ``DataLoader``: collation, fetching and worker processes."""

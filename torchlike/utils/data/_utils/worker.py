@@ -1,0 +1,149 @@
+"""Worker processes of a ``DataLoader`` (as ``torch.utils.data._utils.worker``).
+
+A worker is a separate Python process started with ``spawn`` (JAX is not fork-safe once it has
+started threads, so PyTorch's default ``fork`` is not used). It receives tasks ``(epoch, index,
+indices)`` on its own queue, fetches and collates the batch, and puts ``(epoch, index, batch)``
+on the shared result queue; tensors travel pickled (as NumPy data) and land on the main process'
+default device. Workers run JAX on the CPU only. A worker seeds ``random`` and torchlike's global
+generator with ``base_seed + worker_id`` before ``worker_init_fn``, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import sys
+import traceback
+from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
+from typing import Any
+
+_POLL_S = 1.0  # how often an idle worker checks that its parent is still alive
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What ``get_worker_info()`` returns inside a worker process."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+_worker_info: WorkerInfo | None = None
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The current worker's ``WorkerInfo`` (``id``, ``num_workers``, ``seed``, ``dataset``: this
+    worker's copy), or ``None`` in the main process."""
+    return _worker_info
+
+
+class _KeyErrorMessage(str):
+    def __repr__(self) -> str:  # KeyError reprs its argument; keep the traceback readable
+        return str(self)
+
+
+class ExceptionWrapper:
+    """An exception and its formatted traceback, carried across processes and re-raised."""
+
+    def __init__(self, exc_info=None, where: str = "in background") -> None:
+        exc_info = exc_info or sys.exc_info()
+        self.exc_type = exc_info[0]
+        self.exc_msg = "".join(traceback.format_exception(*exc_info))
+        self.where = where
+
+    def reraise(self):
+        msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
+        if self.exc_type is KeyError:
+            msg = _KeyErrorMessage(msg)
+        try:
+            exception = self.exc_type(msg)
+        except Exception:  # an exception type that cannot be built from one message
+            raise RuntimeError(msg) from None
+        raise exception
+
+
+@dataclass(frozen=True)
+class IterableDatasetStopIteration:
+    """A worker's iterable dataset is exhausted for this epoch."""
+
+    worker_id: int
+
+
+def worker_loop(
+    dataset,
+    is_iterable: bool,
+    index_queue,
+    result_queue,
+    auto_collation: bool,
+    collate_fn,
+    batch_size,
+    drop_last: bool,
+    init_fn,
+    worker_id: int,
+    num_workers: int,
+) -> None:
+    """The body of a worker process: serve tasks until told to stop (``None``) or orphaned."""
+    global _worker_info
+    from .... import random as tl_random
+    from .fetch import IterableFetcher, MapFetcher
+
+    parent = os.getppid()
+    seed = index_queue.get() + worker_id  # the first message is the base seed
+    random.seed(seed)
+    tl_random.manual_seed(seed)
+    _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
+    where = f"in DataLoader worker process {worker_id}"
+
+    def make_fetcher():
+        if is_iterable:
+            return IterableFetcher(dataset, auto_collation, collate_fn, batch_size, drop_last)
+        return MapFetcher(dataset, auto_collation, collate_fn)
+
+    init_error = fetcher = None
+    try:
+        if init_fn is not None:
+            init_fn(worker_id)
+        fetcher = make_fetcher()
+    except Exception:
+        init_error = ExceptionWrapper(where=where)
+    ended = False
+    while True:
+        try:
+            task = index_queue.get(timeout=_POLL_S)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        if task is None:  # shutting down: do not wait at exit for the main process to read
+            result_queue.cancel_join_thread()
+            return
+        epoch, idx, indices = task
+        if idx is None:  # a new epoch with persistent workers: restart the dataset's iterator
+            ended = False
+            if init_error is None:
+                try:
+                    fetcher = make_fetcher()
+                except Exception:
+                    init_error = ExceptionWrapper(where=where)
+            continue
+        if ended:
+            continue
+        if init_error is not None:
+            data, init_error = init_error, None
+        else:
+            try:
+                data = fetcher.fetch(indices)
+            except StopIteration:
+                ended = True
+                data = IterableDatasetStopIteration(worker_id)
+            except Exception:
+                data = ExceptionWrapper(where=where)
+        try:  # pickled here, not in the queue's feeder thread, so a failure is reported
+            payload = bytes(ForkingPickler.dumps(data))
+        except Exception:
+            payload = bytes(ForkingPickler.dumps(ExceptionWrapper(where=where)))
+        result_queue.put((epoch, idx, payload))

@@ -1,0 +1,36 @@
+"""Datasets through tensorflow-datasets: ``tfds.data_source`` random access (ArrayRecord files,
+no TensorFlow needed to read them).
+
+Used when a dataset is not found as raw files: a tfds dataset already prepared under ``root``
+(``root/<tfds name>/<version>/``) is read offline; with ``download=True`` tfds' normal
+download-and-prepare path runs (this needs the network, and tfds' preparation step imports
+TensorFlow). Records come back as NumPy arrays, so the datasets index them like the raw files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def is_prepared(name: str, root: Path) -> bool:
+    """Whether ``root`` holds a prepared tfds dataset ``name`` (checked without importing tfds)."""
+    return any((root / name).glob("*/dataset_info.json"))
+
+
+def load(name: str, split: str, root: Path, download: bool) -> tuple[np.ndarray, np.ndarray]:
+    """All ``(images, labels)`` of ``split`` as arrays (images N×H×W×C uint8, labels int64)."""
+    import tensorflow_datasets as tfds
+
+    source = tfds.data_source(
+        name,
+        split=split,
+        data_dir=str(root),
+        download=download,
+        builder_kwargs={"file_format": "array_record"},
+    )
+    records = [source[i] for i in range(len(source))]
+    images = np.stack([np.asarray(r["image"], dtype=np.uint8) for r in records])
+    labels = np.asarray([int(r["label"]) for r in records], dtype=np.int64)
+    return images, labels
