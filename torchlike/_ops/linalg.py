@@ -8,6 +8,7 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
 
+
 def _autocasting(a: Tensor, b: Tensor) -> bool:
     """Inside ``torch.autocast`` floating operands of different widths are allowed: the op
     casts them (see ``torchlike.amp``)."""

@@ -33,4 +33,6 @@ class GradScaler(_amp.GradScaler):
             FutureWarning,
             stacklevel=3,
         )
-        super().__init__("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
+        super().__init__(
+            "cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled
+        )
