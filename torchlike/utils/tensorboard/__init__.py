@@ -1,0 +1,5 @@
+"""``torch.utils.tensorboard``: :class:`SummaryWriter`, writing TensorBoard event files."""
+
+from .writer import SummaryWriter
+
+__all__ = ["SummaryWriter"]
