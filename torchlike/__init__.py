@@ -152,3 +152,4 @@ from ._tensor_str import set_printoptions  # noqa: E402
 from . import amp  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from . import cpu  # noqa: E402
+from . import distributions  # noqa: E402
