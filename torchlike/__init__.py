@@ -153,3 +153,4 @@ from . import amp  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from . import cpu  # noqa: E402
 from . import distributions  # noqa: E402
+from . import distributed  # noqa: E402

@@ -17,6 +17,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._tensor import Tensor
 from .amp.autocast_mode import _state as _amp_state
@@ -67,6 +68,8 @@ def _unflatten_call(treedef, leaves, cts):
 def _signature(x) -> Any:
     if isinstance(x, jax.Array):
         return (x.shape, x.dtype, getattr(x, "weak_type", False))
+    if isinstance(x, np.ndarray | np.generic):  # NumPy operands: their shapes matter too
+        return (x.shape, x.dtype, "numpy")
     return type(x)
 
 

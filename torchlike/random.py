@@ -27,8 +27,20 @@ class Generator:
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         self._seed = seed
-        self._key = jax.random.key_data(jax.random.key(seed & 0xFFFFFFFFFFFFFFFF))
+        self._key_value = None  # made on first use, so importing torchlike starts no backend
         return self
+
+    @property
+    def _key(self) -> jax.Array:
+        """The key's raw data (``uint32``), the state a compiled step threads through."""
+        if self._key_value is None:
+            seed = self._seed & 0xFFFFFFFFFFFFFFFF
+            self._key_value = jax.random.key_data(jax.random.key(seed))
+        return self._key_value
+
+    @_key.setter
+    def _key(self, value) -> None:
+        self._key_value = value
 
     def seed(self) -> int:
         """Seed from OS entropy, like PyTorch's ``Generator.seed()``; returns the seed."""

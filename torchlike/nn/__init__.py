@@ -3,6 +3,9 @@
 from . import functional, init
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
+from .parallel import DataParallel
 from .parameter import Buffer, Parameter
 
-__all__ = [*_modules_all, "Buffer", "Parameter", "functional", "init"]
+from . import parallel  # noqa: E402
+
+__all__ = [*_modules_all, "Buffer", "DataParallel", "Parameter", "functional", "init", "parallel"]
