@@ -143,7 +143,7 @@ def test_collectives_between_two_real_processes(tmp_path):
         for rank in range(2)
     ]
     outs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_, err) in zip(procs, outs):
         assert p.returncode == 0, err[-3000:]
     lines = sorted(out.strip().splitlines()[-1] for out, _ in outs)
     expected = "[3.0, 30.0] [1.0] [[0.0, -0.0], [1.0, -1.0]] [6.0]"
