@@ -60,13 +60,80 @@ from ._ops.creation import (  # noqa: F401
     zeros,
     zeros_like,
 )
-from ._ops.indexing import gather, masked_fill, masked_select, nonzero  # noqa: F401
-from ._ops.linalg import addmm, bmm, dot, einsum, ger, matmul, mm, mv, outer  # noqa: F401
+from ._ops.indexing import (  # noqa: F401
+    gather,
+    index_add,
+    index_copy,
+    index_fill,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take,
+    take_along_dim,
+)
+from ._ops.linalg import (  # noqa: F401
+    addbmm,
+    addmm,
+    addmv,
+    addr,
+    baddbmm,
+    bmm,
+    cdist,
+    cross,
+    det,
+    dist,
+    dot,
+    einsum,
+    ger,
+    inner,
+    kron,
+    logdet,
+    matmul,
+    matrix_power,
+    mm,
+    mv,
+    outer,
+    pinv as pinverse,
+    slogdet,
+    svd_legacy as svd,
+    tensordot,
+    trace,
+    vdot,
+)
+from ._ops.linalg import inv as inverse  # noqa: F401
+from ._ops.random_ops import bernoulli, multinomial, poisson  # noqa: F401
 from ._ops.pointwise import *  # noqa: F401,F403
 from ._ops.pointwise import abs, pow, round  # noqa: F401
 from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.reduction import all, any, max, min, sum  # noqa: F401
 from ._ops.shape import *  # noqa: F401,F403
+from ._ops.sorting import (  # noqa: F401
+    aminmax,
+    argsort,
+    argwhere,
+    bincount,
+    bucketize,
+    cummax,
+    cummin,
+    histc,
+    isin,
+    kthvalue,
+    median,
+    mode,
+    msort,
+    nanmedian,
+    nanquantile,
+    quantile,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+    unique_consecutive,
+)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .random import (
     Generator,
@@ -77,7 +144,7 @@ from .random import (
     seed,
     set_rng_state,
 )  # noqa: F401
-from . import accelerator, autograd, cuda, random  # noqa: F401
+from . import accelerator, autograd, cuda, linalg, random, special  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
 from . import nn, optim, utils  # noqa: E402
 
@@ -133,6 +200,20 @@ ByteTensor = _LegacyTensorType(uint8)
 BoolTensor = _LegacyTensorType(bool)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """A PyTorch name torchlike lacks: say so by name (and not with a confusing later error)."""
+    if name.startswith("__"):
+        raise AttributeError(f"module 'torchlike' has no attribute '{name}'")
+    raise AttributeError(
+        f"torchlike has no attribute '{name}': torch.{name} is not implemented in torchlike "
+        "(docs/coverage.md lists the ops it has)"
+    )
+
+
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 from . import backends, jit, testing  # noqa: E402
 from ._config import (  # noqa: E402

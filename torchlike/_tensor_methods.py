@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ._dispatch import apply
-from ._ops import creation, indexing, linalg, pointwise, reduction, shape
+from ._ops import creation, indexing, linalg, pointwise, random_ops, reduction, shape, sorting
 from ._ops.inplace import check_inplace, commit
 from ._ops.pointwise import Number, inplace_of
 from ._tensor import Tensor
@@ -31,21 +31,33 @@ _FUNCTIONS = {
         arccos atan arctan sinh cosh tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid erf
         erfc erfinv lgamma digamma reciprocal neg negative abs absolute sign sgn square relu floor
         ceil trunc fix frac round isnan isinf isfinite nan_to_num clamp clip clamp_min clamp_max
-        where lerp""",
+        where lerp logaddexp logaddexp2 xlogy copysign float_power fmax fmin heaviside
+        bitwise_left_shift bitwise_right_shift gcd lcm isclose allclose equal addcmul addcdiv
+        sinc deg2rad rad2deg logit signbit isposinf isneginf positive""",
     reduction: """sum nansum prod mean nanmean var std var_mean std_mean amax amin max min argmax
-        argmin all any logsumexp norm count_nonzero cumsum cumprod""",
+        argmin all any logsumexp norm count_nonzero cumsum cumprod logcumsumexp diff""",
     shape: """reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute
         transpose swapaxes swapdims t movedim moveaxis expand expand_as broadcast_to repeat tile
-        split chunk tensor_split unbind select narrow flip roll tril triu""",
-    linalg: "matmul mm bmm mv dot addmm outer ger",
-    indexing: "gather masked_fill nonzero masked_select",
+        split chunk tensor_split unbind select narrow flip roll tril triu rot90 flipud fliplr
+        diagonal diag_embed diag ravel repeat_interleave diagflat hsplit vsplit""",
+    linalg: """matmul mm bmm mv dot addmm outer ger kron det logdet slogdet trace cross addbmm
+        baddbmm addmv addr matrix_power inner vdot dist""",
+    indexing: """gather masked_fill nonzero masked_select scatter scatter_add scatter_reduce
+        index_select index_add index_copy index_fill take take_along_dim""",
+    sorting: """sort argsort msort topk kthvalue median nanmedian mode quantile nanquantile
+        unique unique_consecutive bincount histc aminmax cummax cummin argwhere""",
+    random_ops: "bernoulli multinomial",
 }
 
 _INPLACE = """add sub mul div true_divide floor_divide remainder fmod pow atan2 exp expm1 log log2
     log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh sigmoid erf erfinv reciprocal
     neg abs sign square relu floor ceil trunc frac round clamp clip clamp_min clamp_max lerp
     masked_fill logical_not logical_and logical_or bitwise_and bitwise_or bitwise_xor
-    nan_to_num tril triu""".split()
+    nan_to_num tril triu scatter scatter_add scatter_reduce index_add index_copy index_fill
+    addcmul addcdiv baddbmm addbmm addmv addr addmm logit copysign hypot xlogy deg2rad rad2deg
+    sinc heaviside cumprod bitwise_left_shift bitwise_right_shift gcd lcm digamma lgamma
+    erfc exp2 sign fix arctan2 negative square absolute clip sgn logical_xor asinh acosh atanh
+    bitwise_not""".split()
 
 for _module, _names in _FUNCTIONS.items():
     for _name in _names.split():
@@ -53,6 +65,21 @@ for _module, _names in _FUNCTIONS.items():
 
 for _name in _INPLACE:
     setattr(Tensor, _name + "_", inplace_of(getattr(Tensor, _name)))
+
+
+def _cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+    if self.dtype.name == "bool":  # the int64 sum cannot be written back (PyTorch's error)
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+    return commit(self, reduction.cumsum(self, dim, dtype=dtype))
+
+
+Tensor.cumsum_ = _cumsum_
+Tensor.inverse = linalg.inv
+Tensor.pinverse = linalg.pinv
+Tensor.svd = linalg.svd_legacy
+Tensor.bernoulli_ = random_ops.bernoulli_
+Tensor.exponential_ = random_ops.exponential_
+Tensor.random_ = random_ops.random_
 
 Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
 Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
@@ -96,6 +123,10 @@ Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
 Tensor.__and__ = Tensor.__rand__ = _binop(pointwise.bitwise_and)
 Tensor.__or__ = Tensor.__ror__ = _binop(pointwise.bitwise_or)
 Tensor.__xor__ = Tensor.__rxor__ = _binop(pointwise.bitwise_xor)
+Tensor.__lshift__ = _binop(pointwise.bitwise_left_shift)
+Tensor.__rshift__ = _binop(pointwise.bitwise_right_shift)
+Tensor.__rlshift__ = _scalar_first(pointwise.bitwise_left_shift)
+Tensor.__rrshift__ = _scalar_first(pointwise.bitwise_right_shift)
 Tensor.__eq__ = _binop(pointwise.eq)
 Tensor.__ne__ = _binop(pointwise.ne)
 Tensor.__lt__ = _binop(pointwise.lt)
@@ -134,6 +165,8 @@ for _op, _name in [
     ("iand", "bitwise_and"),
     ("ior", "bitwise_or"),
     ("ixor", "bitwise_xor"),
+    ("ilshift", "bitwise_left_shift"),
+    ("irshift", "bitwise_right_shift"),
 ]:
     setattr(Tensor, f"__{_op}__", _iop(_name))
 

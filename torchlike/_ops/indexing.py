@@ -107,15 +107,13 @@ def _mask_to_indices(mask, dims, start: int) -> list:
     return [jnp.asarray(a) for a in np.nonzero(np.asarray(mask))]
 
 
-def _check_bounds(arr, n: int, dim: int) -> None:
+def _check_bounds(arr, n: int, dim: int, error: type = IndexError) -> None:
     if isinstance(arr, jax.core.Tracer) or arr.size == 0:
         return
     host = np.asarray(arr)
     bad = host[(host >= n) | (host < -n)]
     if bad.size:
-        raise IndexError(
-            f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {n}"
-        )
+        raise error(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {n}")
 
 
 def _decode(spec: tuple, arrays) -> tuple:
@@ -216,9 +214,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     from .._tensor import _wrap_dim
 
     d = _wrap_dim(dim, input.ndim)
-    if index.dtype is not _dtype.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
-    _check_bounds(index._data, input.shape[d], d)
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    _check_bounds(index._data, input.shape[d], d, RuntimeError)
     return apply(_gather_fn, "Gather", (input, index), dim=d)
 
 
@@ -269,3 +267,294 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     x, m = expand(input, shape), expand(mask, shape)
     return getitem(x, m)
+
+
+# -- scatter, index_* and take -------------------------------------------------------------------
+
+
+def _scatter_positions(index, dim: int) -> tuple:
+    """For each element of ``index``: its coordinates, with ``index``'s value along ``dim``."""
+    grids = jnp.meshgrid(*(jnp.arange(n) for n in index.shape), indexing="ij")
+    return tuple(index if k == dim else g for k, g in enumerate(grids))
+
+
+def _src_like(src, index, dtype):
+    src = jnp.asarray(src, dtype)
+    if src.ndim == 0:
+        return jnp.broadcast_to(src, index.shape)
+    return src[tuple(slice(0, n) for n in index.shape)]
+
+
+def _scatter_fn(x, index, src, *, dim, reduce):
+    if x.ndim == 0:
+        x, index, src = x[None], index.reshape(1), jnp.reshape(src, (1,))
+        return _scatter_fn(x, index, src, dim=0, reduce=reduce)[0]
+    at = x.at[_scatter_positions(index, dim)]
+    values = _src_like(src, index, x.dtype)
+    if reduce is None:
+        return at.set(values)
+    if reduce in ("add", "sum"):
+        return at.add(values)
+    if reduce in ("multiply", "prod"):
+        return at.multiply(values)
+    if reduce == "amax":
+        return at.max(values)
+    return at.min(values)
+
+
+def _check_scatter(fname: str, input: Tensor, dim: int, index: Tensor, src=None) -> int:
+    from .._tensor import _wrap_dim
+
+    d = _wrap_dim(dim, input.ndim)
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"{fname}(): Expected dtype int32/int64 for index")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, Tensor):
+        if src.dtype is not input.dtype:
+            raise RuntimeError(f"{fname}(): Expected self.dtype to be equal to src.dtype")
+        if src.ndim != index.ndim and not (src.ndim <= 1 and index.ndim <= 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+        if any(i > s for i, s in zip(index.shape, src.shape)):
+            raise RuntimeError(
+                f"Expected index {list(index.shape)} to be smaller than self "
+                f"{list(input.shape)} apart from dimension {d} and to be smaller size than src "
+                f"{list(src.shape)}"
+            )
+    if any(i > s for k, (i, s) in enumerate(zip(index.shape, input.shape)) if k != d):
+        raise RuntimeError(
+            f"Expected index {list(index.shape)} to be smaller than self {list(input.shape)} "
+            f"apart from dimension {d}"
+        )
+    _check_bounds(index._data, input.shape[d] if input.ndim else 1, d, RuntimeError)
+    return d
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None):
+    """Write ``src`` (a tensor or a number) at ``index`` along ``dim``; ``reduce`` is
+    ``'add'``/``'multiply'``. Where indices repeat, PyTorch leaves the winner unspecified."""
+    src = value if src is None else src
+    d = _check_scatter("scatter", input, dim, index, src)
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if not isinstance(src, Tensor):
+        src = _unwrap(src)
+    return apply(_scatter_fn, "Scatter", (input, index, src), dim=d, reduce=reduce)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """Add ``src`` into ``input`` at ``index`` along ``dim`` (repeated indices add up)."""
+    d = _check_scatter("scatter_add", input, dim, index, src)
+    return apply(_scatter_fn, "ScatterAdd", (input, index, src), dim=d, reduce="add")
+
+
+def _scatter_reduce_fn(x, index, src, *, dim, reduce, include_self):
+    if x.ndim == 0:
+        x, index, src = x[None], index.reshape(1), src.reshape(1)
+        return _scatter_reduce_fn(x, index, src, dim=0, reduce=reduce, include_self=include_self)[0]
+    pos = _scatter_positions(index, dim)
+    values = _src_like(src, index, x.dtype)
+    hit = jnp.zeros(x.shape, bool).at[pos].set(True)
+    if reduce == "mean":
+        total = jnp.where(hit & ~include_self, 0, x).at[pos].add(values)
+        count = jnp.where(hit & ~include_self, 0, 1).at[pos].add(1)
+        count = jnp.maximum(count, 1).astype(x.dtype)
+        if jnp.issubdtype(x.dtype, jnp.integer):
+            return jnp.floor_divide(total, count)
+        return total / count
+    if not include_self:
+        neutral = {
+            "sum": 0,
+            "prod": 1,
+            "amax": _extreme_value(x.dtype, low=True),
+            "amin": _extreme_value(x.dtype, low=False),
+        }[reduce]
+        x = jnp.where(hit, neutral, x)
+    return _scatter_fn(x, index, src, dim=dim, reduce=reduce)
+
+
+def _extreme_value(dt, low: bool):
+    if jnp.issubdtype(dt, jnp.inexact):
+        return -jnp.inf if low else jnp.inf
+    if dt == jnp.bool_:
+        return not low
+    info = jnp.iinfo(dt)
+    return info.min if low else info.max
+
+
+def scatter_reduce(
+    input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self=True
+) -> Tensor:
+    """Reduce ``src`` into ``input`` at ``index``: ``'sum'``, ``'prod'``, ``'mean'``,
+    ``'amax'`` or ``'amin'``, with or without ``input``'s own values."""
+    d = _check_scatter("scatter_reduce", input, dim, index, src)
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            "reduce argument must be either sum, prod, mean, amax or amin, got " + str(reduce)
+        )
+    return apply(
+        _scatter_reduce_fn,
+        "ScatterReduce",
+        (input, index, src),
+        dim=d,
+        reduce=reduce,
+        include_self=bool(include_self),
+    )
+
+
+def _unwrap(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _check_index_vector(fname: str, index: Tensor) -> None:
+    if index.ndim > 1:
+        raise IndexError(f"{fname}(): Index is supposed to be a vector")
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"{fname}(): Expected dtype int32 or int64 for index")
+
+
+def _index_select_fn(x, index, *, dim):
+    return jnp.take(x, index.reshape(-1), axis=dim)
+
+
+def _index_select_0d_fn(x, index):
+    return jnp.broadcast_to(x, index.shape)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
+    """The slices of ``input`` at the 1-d ``index`` along ``dim`` (a copy)."""
+    from .._tensor import _wrap_dim
+
+    d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    _check_index_vector("index_select", index)
+    _check_bounds(index._data, input.shape[d] if input.ndim else 1, d, RuntimeError)
+    if input.ndim == 0:
+        return apply(_index_select_0d_fn, "IndexSelect", (input, index))
+    return apply(_index_select_fn, "IndexSelect", (input, index), dim=d)
+
+
+def _index_update_fn(x, index, src, *, dim, mode, alpha):
+    pos = (slice(None),) * dim + (index.reshape(-1),)
+    src = jnp.asarray(src, x.dtype)
+    if mode == "add":
+        return x.at[pos].add(src * alpha if alpha != 1 else src)
+    return x.at[pos].set(src)  # copy and fill
+
+
+def _index_update(fname: str, input: Tensor, dim: int, index: Tensor, src, mode: str, alpha=1):
+    """``index_add``/``index_copy``/``index_fill`` with PyTorch's checks (whose exception types
+    differ between the three: ``index_add`` raises ``RuntimeError`` where the others raise
+    ``IndexError``)."""
+    from .._tensor import _wrap_dim
+
+    d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    _check_index_vector(fname, index)
+    shape_error = RuntimeError if mode == "add" else IndexError
+    _check_bounds(index._data, input.shape[d] if input.ndim else 1, d, shape_error)
+    if isinstance(src, Tensor):
+        if src.dtype is not input.dtype:
+            raise RuntimeError(
+                f"{fname}(): self ({_typename(input)}) and source "
+                f"({_typename(src)}) must have the same scalar type"
+            )
+        want = tuple(input.shape[:d]) + (index.numel(),) + tuple(input.shape[d + 1 :])
+        if input.ndim and tuple(src.shape) != want:
+            raise shape_error(
+                f"{fname}(): Source/destination tensor must have same slice shapes. "
+                f"Destination slice shape: {list(input.shape)} at dimension {d} and source "
+                f"slice shape: {list(src.shape)} at dimension {d}."
+            )
+    else:
+        src = _unwrap(src)
+    name = {"add": "IndexAdd", "copy": "IndexCopy", "fill": "IndexFill"}[mode]
+    return apply(_index_update_fn, name, (input, index, src), dim=d, mode=mode, alpha=alpha)
+
+
+def _typename(t: Tensor) -> str:
+    return inplace._type_name(t.dtype)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """Add ``alpha * source`` slices into ``input`` at ``index`` along ``dim`` (repeats add)."""
+    return _index_update("index_add", input, dim, index, source, "add", alpha)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """Copy the slices of ``source`` into ``input`` at ``index`` along ``dim``."""
+    return _index_update("index_copy", input, dim, index, source, "copy")
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """Fill the slices of ``input`` at ``index`` along ``dim`` with ``value``."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    if isinstance(value, Tensor):
+        from .pointwise import _cast
+
+        value = _cast(value, input.dtype)
+        return apply(
+            _index_update_fn,
+            "IndexFill",
+            (input, index, value),
+            dim=_wrap_dim_of(input, dim),
+            mode="fill",
+            alpha=1,
+        )
+    return _index_update("index_fill", input, dim, index, value, "fill")
+
+
+def _wrap_dim_of(t: Tensor, dim: int) -> int:
+    from .._tensor import _wrap_dim
+
+    return _wrap_dim(dim, t.ndim) if t.ndim else 0
+
+
+def _take_along_fn(x, index, *, dim):
+    if dim is None:
+        return jnp.take(x.reshape(-1), index.reshape(-1))
+    shape = list(
+        np.broadcast_shapes(
+            tuple(np.delete(np.array(x.shape), dim)), tuple(np.delete(np.array(index.shape), dim))
+        )
+    )
+    x = jnp.broadcast_to(x, tuple(shape[:dim]) + (x.shape[dim],) + tuple(shape[dim:]))
+    index = jnp.broadcast_to(index, tuple(shape[:dim]) + (index.shape[dim],) + tuple(shape[dim:]))
+    return jnp.take_along_axis(x, index, axis=dim)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out=None) -> Tensor:
+    """``gather`` with broadcasting (NumPy's ``take_along_axis``); ``dim=None`` flattens."""
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got "
+            f"{inplace._type_name(indices.dtype)}"
+        )
+    if dim is None:
+        _check_bounds(indices._data, input.numel(), 0)
+        return apply(_take_along_fn, "TakeAlongDim", (input, indices), dim=None)
+    d = _wrap_dim_of(input, dim)
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices"
+        )
+    _check_bounds(indices._data, input.shape[d], d)
+    return apply(_take_along_fn, "TakeAlongDim", (input, indices), dim=d)
+
+
+def _take_fn(x, index):
+    return jnp.take(x.reshape(-1), index)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """Elements of the flattened ``input`` at ``index`` (the result has ``index``'s shape)."""
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError(
+            "take(): Expected a long tensor for index, but got " + inplace._type_name(index.dtype)
+        )
+    _check_bounds(index._data, input.numel(), 0)
+    return apply(_take_fn, "Take", (input, index))

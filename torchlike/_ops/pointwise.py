@@ -227,12 +227,27 @@ def floor_divide(input, other, *, out=None) -> Tensor:
     return _binary(_floor_div, "FloorDivide", input, other)
 
 
+def _not_for(kinds: tuple, kernel: str, *args) -> _dtype.dtype:
+    """The result dtype of ``args``, after PyTorch's error for a dtype its kernel lacks."""
+    dt = _dtype.result_type(*args)
+    if _dtype.category(dt) in kinds:
+        raise NotImplementedError(
+            f"\"{kernel}_cpu\" not implemented for '{inplace._type_name(dt)}'"
+        )
+    return dt
+
+
+_BOOL, _INTEGER = 0, 1  # _dtype.category values
+
+
 def remainder(input, other, *, out=None) -> Tensor:
+    _not_for((_BOOL,), "remainder", input, other)
     _check_int_divisor(input, other)
     return _binary(_remainder, "Remainder", input, other)
 
 
 def fmod(input, other, *, out=None) -> Tensor:
+    _not_for((_BOOL,), "fmod", input, other)
     _check_int_divisor(input, other)
     return _binary(_fmod, "Fmod", input, other)
 
@@ -271,6 +286,7 @@ def _int_pow(a, *, dtype, exponent):
 
 
 def atan2(input, other, *, out=None) -> Tensor:
+    _check_tensors("atan2", input, other)
     return _binary(_atan2, "Atan2", input, other, _float_result(input, other))
 
 
@@ -278,6 +294,8 @@ arctan2 = atan2
 
 
 def hypot(input, other, *, out=None) -> Tensor:
+    _check_tensors("hypot", input, other)
+    _not_for((_BOOL, _INTEGER), "hypot", input, other)
     return _binary(_hypot, "Hypot", input, other)
 
 
@@ -346,8 +364,13 @@ bitwise_xor = _bitwise(_bitwise_xor, "bitwise_xor")
 # -- unary ops ------------------------------------------------------------------------------------
 
 
+_HALF = (jnp.float16, jnp.bfloat16)
+
+
 def _unary_fn(jfn: Callable) -> Callable:
     def fn(x, *, dtype):
+        if dtype in _HALF:  # PyTorch computes half-precision math in float32, then rounds
+            return jfn(x.astype(jnp.float32)).astype(dtype)
         return jfn(x.astype(dtype))
 
     return fn
@@ -414,7 +437,13 @@ def _abs_fn(x):
 
 
 abs = absolute = _unary(_abs_fn, "Abs", to_float=False)  # noqa: A001
-sign = _unary(jnp.sign, "Sign", to_float=False)
+
+
+def _sign_fn(x):
+    return x if x.dtype == jnp.bool_ else jnp.sign(x)
+
+
+sign = _unary(_sign_fn, "Sign", to_float=False)
 sgn = sign
 square = _unary(jnp.square, "Pow", to_float=False)
 _relu = _unary(jax.nn.relu, "Relu", to_float=False)
@@ -547,9 +576,15 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     )
 
 
+def _opmath(dtype):
+    """The dtype PyTorch computes in: float32 for half-precision inputs."""
+    return jnp.float32 if dtype in _HALF else dtype
+
+
 def _lerp_fn(a, b, w, *, dtype):
-    a, b = a.astype(dtype), b.astype(dtype)
-    return a + jnp.asarray(w, dtype) * (b - a)
+    m = _opmath(dtype)
+    a, b = a.astype(m), b.astype(m)
+    return (a + jnp.asarray(w, m) * (b - a)).astype(dtype)
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
@@ -569,3 +604,272 @@ def inplace_of(op: Callable) -> Callable:
 
     op_.__name__ = op.__name__ + "_"
     return op_
+
+
+# -- more binary math -----------------------------------------------------------------------------
+
+
+def _float_binary(jfn: Callable, name: str, floats_only: bool = False) -> Callable:
+    """A binary op whose result is floating (integer inputs give the default float dtype);
+    ``floats_only``: PyTorch's kernel takes two float tensors and nothing else."""
+    fn = _binary_fn(jfn)
+
+    def op(input, other, *, out=None) -> Tensor:
+        if floats_only:
+            _check_tensors(name.lower(), input, other)
+            _not_for((_BOOL, _INTEGER), name.lower(), input, other)
+        return _binary(fn, name, input, other, _float_result(input, other), op_name=name.lower())
+
+    op.__name__ = name.lower()
+    return op
+
+
+def _logaddexp2_fn(a, b):
+    return jnp.logaddexp2(a, b)
+
+
+def _xlogy_fn(x, y):
+    # PyTorch: 0 where x == 0 (unless y is NaN); the select keeps log(0)'s -inf out of gradients
+    safe_y = jnp.where(x == 0, 1, y)
+    return jnp.where((x == 0) & ~jnp.isnan(y), 0, x * jnp.log(safe_y))
+
+
+def _copysign_fn(a, b):
+    return jnp.copysign(a, b)
+
+
+logaddexp = _float_binary(jnp.logaddexp, "LogAddExp", floats_only=True)
+logaddexp2 = _float_binary(_logaddexp2_fn, "LogAddExp2", floats_only=True)
+xlogy = _float_binary(_xlogy_fn, "Xlogy")
+copysign = _float_binary(_copysign_fn, "Copysign")
+
+
+def float_power(input, exponent, *, out=None) -> Tensor:
+    """``pow`` computed in float64 (complex128 for complex inputs), as PyTorch defines it."""
+    broadcast_shapes(_shape(input), _shape(exponent))
+    dt = _dtype.float64
+    return apply(_pow_fn, "Pow", (input, _unwrap_number(exponent)), dtype=dt.np)
+
+
+def _fmax_fn(a, b):
+    return jnp.fmax(a, b)
+
+
+def _fmin_fn(a, b):
+    return jnp.fmin(a, b)
+
+
+_fmax = _binary_fn(_fmax_fn)
+_fmin = _binary_fn(_fmin_fn)
+
+
+def fmax(input, other, *, out=None) -> Tensor:
+    """Maximum that ignores NaN (unless both are NaN)."""
+    _check_tensors("fmax", input, other)
+    return _binary(_fmax, "Fmax", input, other)
+
+
+def fmin(input, other, *, out=None) -> Tensor:
+    _check_tensors("fmin", input, other)
+    return _binary(_fmin, "Fmin", input, other)
+
+
+def _heaviside_fn(x, v):
+    return jnp.where(x == 0, v, (x > 0).astype(x.dtype))
+
+
+_heaviside = _binary_fn(_heaviside_fn)
+
+
+def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
+    _check_tensors("heaviside", input, values)
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+    return _binary(_heaviside, "Heaviside", input, values)
+
+
+def _shift(fn, name):
+    def op(input, other, *, out=None) -> Tensor:
+        dt = _dtype.result_type(input, other)
+        if dt.is_floating_point or dt.is_complex or dt is _dtype.bool_:
+            raise NotImplementedError(
+                f"\"{name}_cpu\" not implemented for '{inplace._type_name(dt)}'"
+            )
+        return _binary(fn, name, input, other, dt)
+
+    op.__name__ = name
+    return op
+
+
+def _lshift_fn(a, b):
+    return jnp.left_shift(a, b)
+
+
+def _rshift_fn(a, b):
+    return jnp.right_shift(a, b)
+
+
+bitwise_left_shift = _shift(_binary_fn(_lshift_fn), "lshift")
+bitwise_right_shift = _shift(_binary_fn(_rshift_fn), "rshift")
+
+
+def _gcd_fn(a, b):
+    return jnp.gcd(a, b)
+
+
+def _lcm_fn(a, b):
+    return jnp.lcm(a, b)
+
+
+def _integer_only(jfn, name):
+    fn = _binary_fn(jfn)
+
+    def op(input, other, *, out=None) -> Tensor:
+        _check_tensors(name, input, other)
+        dt = _dtype.result_type(input, other)
+        if _dtype.category(dt) != _INTEGER:
+            raise NotImplementedError(
+                f"\"{name}_cpu\" not implemented for '{inplace._type_name(dt)}'"
+            )
+        return _binary(fn, name, input, other, dt)
+
+    op.__name__ = name
+    return op
+
+
+gcd = _integer_only(_gcd_fn, "gcd")
+lcm = _integer_only(_lcm_fn, "lcm")
+
+
+def _isclose_fn(a, b, *, dtype, rtol, atol, equal_nan):
+    a, b = a.astype(dtype), b.astype(dtype)
+    if jnp.issubdtype(dtype, jnp.integer) or dtype == jnp.bool_:
+        return a == b
+    close = (a == b) | (jnp.abs(a - b) <= atol + rtol * jnp.abs(b))
+    close = close & jnp.isfinite(a - b) | (a == b)
+    return close | (equal_nan & jnp.isnan(a) & jnp.isnan(b))
+
+
+def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """``|input - other| <= atol + rtol * |other|``, elementwise (infinities equal themselves)."""
+    if input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"{inplace._type_name(input.dtype)} did not match {inplace._type_name(other.dtype)}"
+        )
+    broadcast_shapes(_shape(input), _shape(other))
+    return apply(
+        _isclose_fn,
+        "isclose",
+        (input, other),
+        dtype=input.dtype.np,
+        rtol=float(rtol),
+        atol=float(atol),
+        equal_nan=bool(equal_nan),
+    )
+
+
+def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """A Python bool: ``isclose(...).all()`` (reads the result, so not inside compile)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when the shapes and all values are equal (a Python bool)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(eq(input, other).all())
+
+
+def _addcmul_fn(x, a, b, v, *, dtype):
+    m = _opmath(dtype)
+    return (x.astype(m) + v * a.astype(m) * b.astype(m)).astype(dtype)
+
+
+def _addcdiv_fn(x, a, b, v, *, dtype):
+    m = _opmath(dtype)
+    return (x.astype(m) + v * (a.astype(m) / b.astype(m))).astype(dtype)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    broadcast_shapes(_shape(input), _shape(tensor1), _shape(tensor2))
+    dt = _dtype.result_type(input, tensor1, tensor2)
+    return apply(_addcmul_fn, "Addcmul", (input, tensor1, tensor2, value), dtype=dt.np)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (integer tensor1 and tensor2 are an error)."""
+    dt = _dtype.result_type(input, tensor1, tensor2)
+    if _dtype.category(_dtype.result_type(tensor1, tensor2)) <= 1:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes."
+        )
+    broadcast_shapes(_shape(input), _shape(tensor1), _shape(tensor2))
+    return apply(_addcdiv_fn, "Addcdiv", (input, tensor1, tensor2, value), dtype=dt.np)
+
+
+# -- more unary math ------------------------------------------------------------------------------
+
+
+def _sinc_fn(x):
+    return jnp.sinc(x)
+
+
+def _deg2rad_fn(x):
+    return x * (np.pi / 180)
+
+
+def _rad2deg_fn(x):
+    return x * (180 / np.pi)
+
+
+sinc = _unary(_sinc_fn, "Sinc")
+deg2rad = _unary(_deg2rad_fn, "Deg2Rad")
+rad2deg = _unary(_rad2deg_fn, "Rad2Deg")
+
+
+def _logit_fn(x, *, dtype, eps):
+    x = x.astype(dtype)
+    if eps is not None:
+        x = jnp.clip(x, eps, 1 - eps)
+    return jnp.log(x / (1 - x))
+
+
+def logit(input: Tensor, eps: float | None = None, *, out=None) -> Tensor:
+    dt = input.dtype if input.dtype.is_floating_point else _dtype.get_default_dtype()
+    return apply(_logit_fn, "Logit", (input,), dtype=dt.np, eps=eps)
+
+
+def _signbit_fn(x):
+    return jnp.signbit(x)
+
+
+def signbit(input: Tensor, *, out=None) -> Tensor:
+    return apply(_signbit_fn, "signbit", (input,))
+
+
+def _isposinf_fn(x):
+    return jnp.isposinf(x)
+
+
+def _isneginf_fn(x):
+    return jnp.isneginf(x)
+
+
+def isposinf(input: Tensor, *, out=None) -> Tensor:
+    return apply(_isposinf_fn, "isposinf", (input,))
+
+
+def isneginf(input: Tensor, *, out=None) -> Tensor:
+    return apply(_isneginf_fn, "isneginf", (input,))
+
+
+def positive(input: Tensor) -> Tensor:
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input

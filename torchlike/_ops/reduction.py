@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 from collections import namedtuple
 
+import jax
 import jax.numpy as jnp
 
 from .. import _dtype
@@ -19,12 +20,24 @@ from .inplace import _type_name
 
 values_indices = {
     name: namedtuple(name, ["values", "indices"])
-    for name in ("max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin")
+    for name in (
+        "max",
+        "min",
+        "sort",
+        "topk",
+        "kthvalue",
+        "median",
+        "nanmedian",
+        "mode",
+        "cummax",
+        "cummin",
+    )
 }
 
 
 def _dims(dim, ndim: int):
-    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple, or None for all dims."""
+    """Normalise ``dim`` (None, int, or sequence) to a sorted tuple, or None for all dims
+    (``()`` for a 0-d tensor, which has no axis to reduce)."""
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
@@ -33,8 +46,9 @@ def _dims(dim, ndim: int):
         dims = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
-        return dims
-    return (_wrap_dim(int(dim), ndim),)
+        return dims if ndim else ()
+    d = _wrap_dim(int(dim), ndim)
+    return (d,) if ndim else ()  # a 0-d tensor's dim 0 (or -1) is the tensor itself
 
 
 def _sum_fn(x, *, dims, keepdim, dtype):
@@ -113,7 +127,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
 
 
 def _nanmean_fn(x, *, dims, keepdim, dtype):
-    return jnp.nanmean(x.astype(dtype), axis=dims, keepdims=keepdim)
+    acc = jnp.float32 if dtype in (jnp.float16, jnp.bfloat16) else dtype  # as PyTorch sums
+    return jnp.nanmean(x.astype(acc), axis=dims, keepdims=keepdim).astype(dtype)
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -295,8 +310,6 @@ def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor: 
 
 
 def _logsumexp_fn(x, *, dims, keepdim):
-    import jax
-
     return jax.nn.logsumexp(x, axis=dims, keepdims=keepdim)
 
 
@@ -360,6 +373,8 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 
 def _cumsum_fn(x, *, dim, dtype):
+    if x.ndim == 0:
+        return x.astype(dtype)
     return jnp.cumsum(x.astype(dtype), axis=dim)
 
 
@@ -369,9 +384,47 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 
 
 def _cumprod_fn(x, *, dim, dtype):
+    if x.ndim == 0:
+        return x.astype(dtype)
     return jnp.cumprod(x.astype(dtype), axis=dim)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     dt = _sum_dtype(input, dtype)
     return apply(_cumprod_fn, "Cumprod", (input,), dim=_wrap_dim(dim, input.ndim), dtype=dt.np)
+
+
+def _logcumsumexp_fn(x, *, dim):
+    if x.ndim == 0:
+        return x
+    return jax.lax.cumlogsumexp(x, axis=dim)
+
+
+def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise NotImplementedError(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{_type_name(input.dtype)}'"
+        )
+    d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    return apply(_logcumsumexp_fn, "Logcumsumexp", (input,), dim=d)
+
+
+def _diff_fn(x, prepend, append, *, n, dim):
+    parts = [p for p in (prepend, x, append) if p is not None]
+    x = jnp.concatenate(parts, axis=dim) if len(parts) > 1 else x
+    for _ in range(n):
+        a = jax.lax.slice_in_dim(x, 1, x.shape[dim], axis=dim)
+        b = jax.lax.slice_in_dim(x, 0, x.shape[dim] - 1, axis=dim)
+        x = jnp.logical_xor(a, b) if x.dtype == jnp.bool_ else a - b
+    return x
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (``xor`` for bools)."""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _wrap_dim(dim, input.ndim)
+    return apply(_diff_fn, "Diff", (input, prepend, append), n=int(n), dim=d)

@@ -151,8 +151,19 @@ def t(input: Tensor) -> Tensor:
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
-    perm = np.moveaxis(np.arange(input.ndim), source, destination)
-    return permute(input, tuple(int(p) for p in perm))
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+            f"the same number of dims as destination ({dst} dims)"
+        )
+    src = [_wrap_dim(d, input.ndim) for d in src]
+    dst = [_wrap_dim(d, input.ndim) for d in dst]
+    order = [d for d in range(input.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, tuple(order))
 
 
 moveaxis = movedim
@@ -418,3 +429,283 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     return apply(_tril_fn, "Triu", (input,), k=diagonal, upper=True)
+
+
+def _rot90_fn(x, *, k, dims):
+    return jnp.rot90(x, k, dims)
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times, from the first of ``dims`` towards the second."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    a, b = (_wrap_dim(d, input.ndim) for d in dims)
+    if a == b:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {a} and dim1 = {b}"
+        )
+    return apply(_rot90_fn, "Rot90", (input,), k=int(k) % 4, dims=(a, b))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """Flip the first dim."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Flip the second dim."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def _diagonal_fn(x, *, offset, dim1, dim2):
+    return jnp.diagonal(x, offset, dim1, dim2)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal over ``dim1``/``dim2`` as the last dim (a view, as in PyTorch)."""
+    a, b = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _view_op(_diagonal_fn, "Diagonal", input, offset=int(offset), dim1=a, dim2=b)
+
+
+def _diag_embed_fn(x, *, offset, dim1, dim2):
+    n = x.shape[-1] + abs(offset)
+    eye = jnp.eye(n, k=offset, dtype=bool)
+    rows = jnp.arange(n) - max(-offset, 0)
+    vals = jnp.take(x, jnp.clip(rows, 0, x.shape[-1] - 1), axis=-1)
+    out = jnp.where(eye, vals[..., :, None], jnp.zeros((), x.dtype))
+    return jnp.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices with the last dim of ``input`` on their (``offset``) diagonal."""
+    nd = input.ndim + 1
+    a, b = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(_diag_embed_fn, "DiagEmbed", (input,), offset=int(offset), dim1=a, dim2=b)
+
+
+def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+    """A 1-d input becomes a diagonal matrix; a 2-d input gives its diagonal."""
+    if input.ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.ndim == 2:
+        return apply(_diagonal_fn, "Diag", (input,), offset=int(diagonal), dim1=0, dim2=1)
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids; ``indexing='ij'`` (PyTorch's default, with its warning) or ``'xy'``."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}"
+            )
+    ts = [reshape(t, (-1,)) for t in tensors]
+    sizes = [t.shape[0] for t in ts]
+    if indexing == "xy" and len(ts) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(ts):
+        axis = i if not (indexing == "xy" and i < 2 and len(ts) >= 2) else 1 - i
+        shape = [1] * len(ts)
+        shape[axis] = t.shape[0]
+        out.append(expand(reshape(t, tuple(shape)), tuple(sizes)))
+    return tuple(out)
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """The tensors expanded to their common broadcast shape."""
+    from .pointwise import broadcast_shapes
+
+    shape = broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def _atleast(n: int):
+    def op(*tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+            return tuple(op(t) for t in tensors[0])
+        if len(tensors) > 1:
+            return tuple(op(t) for t in tensors)
+        t = tensors[0]
+        if t.ndim >= n:
+            return t
+        if n == 3 and t.ndim == 2:
+            return unsqueeze(t, -1)
+        if n == 3 and t.ndim == 1:
+            return reshape(t, (1, t.shape[0], 1))
+        return reshape(t, (1,) * (n - t.ndim) + tuple(t.shape))
+
+    op.__name__ = f"atleast_{n}d"
+    return op
+
+
+atleast_1d = _atleast(1)
+atleast_2d = _atleast(2)
+atleast_3d = _atleast(3)
+
+
+def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-d tensor."""
+    return reshape(input, (-1,))
+
+
+def column_stack(tensors) -> Tensor:
+    """Concatenate along dim 1 (1-d and 0-d tensors become columns)."""
+    return cat([reshape(t, (-1, 1)) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def dstack(tensors) -> Tensor:
+    """Concatenate along dim 2, after ``atleast_3d``."""
+    return cat(atleast_3d(*tensors) if len(tensors) > 1 else [atleast_3d(tensors[0])], 2)
+
+
+def row_stack(tensors) -> Tensor:
+    """Alias of ``vstack``."""
+    return vstack(tensors)
+
+
+def _split_sections(input: Tensor, sections, dim: int, fname: str) -> tuple:
+    if isinstance(sections, int) and input.shape[dim] % sections:
+        raise RuntimeError(
+            f"torch.{fname} attempted to split along dimension {dim}, but the size of the "
+            f"dimension {input.shape[dim]} is not divisible by the split_size {sections}!"
+        )
+    return tensor_split(input, sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 1 (dim 0 for 1-d tensors); sections must divide evenly."""
+    if input.ndim < 1:
+        raise RuntimeError(
+            "torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0 "
+            "dimensions!"
+        )
+    return _split_sections(input, indices_or_sections, 1 if input.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 0; sections must divide evenly."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            "torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with "
+            f"{input.ndim} dimensions!"
+        )
+    return _split_sections(input, indices_or_sections, 0, "vsplit")
+
+
+def _repeat_interleave_fn(x, *, repeats, dim, total):
+    reps = np.asarray(repeats) if isinstance(repeats, tuple) else repeats
+    return jnp.repeat(x, reps, axis=dim, total_repeat_length=total)
+
+
+def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_size=None):
+    """Repeat each element ``repeats`` times along ``dim`` (the flattened input by default);
+    tensor ``repeats`` are read on the host (the result's size depends on them)."""
+    if isinstance(repeats, Tensor):
+        if repeats.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        reps = np.asarray(repeats._data).astype(np.int64)
+        if (reps < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        reps = tuple(int(r) for r in reps.reshape(-1)) if reps.ndim else int(reps)
+    else:
+        if repeats < 0:
+            raise RuntimeError("repeats can not be negative")
+        reps = int(repeats)
+    if dim is None:
+        input, d = reshape(input, (-1,)), 0
+    else:
+        d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    n = input.shape[d] if input.ndim else 1
+    if isinstance(reps, tuple) and len(reps) not in (1, n):
+        raise RuntimeError(
+            f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+            f"{len(reps)} and input.size({d}) = {n}"
+        )
+    if isinstance(reps, tuple) and len(reps) == 1:
+        reps = reps[0]
+    total = sum(reps) if isinstance(reps, tuple) else reps * n
+    return apply(
+        _repeat_interleave_fn, "RepeatInterleave", (input,), repeats=reps, dim=d, total=total
+    )
+
+
+def _block_diag_fn(*xs, dtype):
+    rows = sum(x.shape[0] for x in xs)
+    cols = sum(x.shape[1] for x in xs)
+    out = jnp.zeros((rows, cols), dtype)
+    r = c = 0
+    for x in xs:
+        out = out.at[r : r + x.shape[0], c : c + x.shape[1]].set(x.astype(dtype))
+        r, c = r + x.shape[0], c + x.shape[1]
+    return out
+
+
+def block_diag(*tensors) -> Tensor:
+    """The tensors (0-d, 1-d as a row, or 2-d) along the diagonal of one matrix."""
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                f"{t.ndim} dimensions"
+            )
+    mats = tuple(t.reshape(1, -1) if t.ndim < 2 else t for t in tensors)
+    dt = _dtype.result_type(*tensors) if tensors else _dtype.get_default_dtype()
+    return apply(_block_diag_fn, "BlockDiag", mats, dtype=dt.np)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """All combinations of the elements of 1-d tensors, one per row."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """The flattened input on the ``offset`` diagonal of a square matrix."""
+    return diag_embed(reshape(input, (-1,)), offset, 0, 1)
+
+
+def _triangle_indices(row: int, col: int, offset: int, upper: bool, dtype) -> Tensor:
+    from .creation import tensor
+
+    rows, cols = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
+    return tensor(np.stack([rows, cols]).astype(np.int64), dtype=dtype or _dtype.int64)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
+    """The ``(2, N)`` coordinates of the lower triangle of a ``row`` x ``col`` matrix."""
+    return _triangle_indices(row, col, offset, False, dtype)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
+    """The ``(2, N)`` coordinates of the upper triangle of a ``row`` x ``col`` matrix."""
+    return _triangle_indices(row, col, offset, True, dtype)
