@@ -1,4 +1,5 @@
-"""``torch.nn.functional``: activations, linear, convolution, pooling, dropout and losses.
+"""``torch.nn.functional``: activations, linear, dropout, convolution, padding, pooling,
+normalisation, embedding, folding and losses.
 
 Every op is one :func:`~torchlike._dispatch.apply` call of a small pure JAX function, so it is one
 node on the tape (named as PyTorch names its ``grad_fn``) and one cached ``jax.jit``. Arguments are
@@ -12,6 +13,8 @@ class target gives a NaN loss instead of an ``IndexError``.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import warnings
 
@@ -29,6 +32,7 @@ from .._ops.pointwise import broadcast_shapes as _broadcast_shapes
 from .._ops.pointwise import relu as _relu
 from .._ops.pointwise import sigmoid, tanh  # noqa: F401  (public here too, as in PyTorch)
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.grad_mode import no_grad
 from ..random import next_key
 
 _Tracer = jax.core.Tracer
@@ -37,11 +41,17 @@ _Tracer = jax.core.Tracer
 # -- helpers --------------------------------------------------------------------------------------
 
 
+def _ntuple(value, n: int) -> tuple[int, ...]:
+    """An int, a 1-sequence or an ``n``-sequence of ints as an ``n``-tuple (PyTorch's
+    ``_single``/``_pair``/``_triple``)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(int(v) for v in value) if len(value) != 1 else (int(value[0]),) * n
+    return (int(value),) * n
+
+
 def _pair(value) -> tuple[int, int]:
     """An int, or a 1- or 2-sequence of ints, as a pair (PyTorch's ``_pair``)."""
-    if isinstance(value, (tuple, list)):
-        return (int(value[0]), int(value[-1]))
-    return (int(value), int(value))
+    return _ntuple(value, 2)
 
 
 def _concrete(t: Tensor) -> bool:
@@ -228,15 +238,250 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     return _softmax(input, dim, dtype, True, _stacklevel)
 
 
+def _elu_fn(x, *, alpha, scale, input_scale):
+    return scale * jnp.where(x > 0, x, alpha * jnp.expm1(x * input_scale))
+
+
+def _elu(input, alpha, scale, input_scale, inplace, name, kernel="elu"):
+    _require_float(input, kernel)
+    out = apply(
+        _elu_fn, name, (input,), alpha=float(alpha), scale=float(scale), input_scale=input_scale
+    )
+    return _inplace.commit(input, out) if inplace else out
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    return _elu(input, alpha, 1.0, 1.0, inplace, "Elu")
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalising constants of Klambauer et al."""
+    return _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace, "Elu")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _elu(input, alpha, 1.0, 1.0 / alpha, inplace, "Celu")
+
+
+def _silu_fn(x):
+    return x * jax.nn.sigmoid(x)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)``, the sigmoid linear unit (swish)."""
+    out = apply(_silu_fn, "Silu", (input,))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def _softplus_fn(x, *, beta, threshold):
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold`` (PyTorch's switch)."""
+    bx = x * beta
+    return jnp.where(bx > threshold, x, jnp.log1p(jnp.exp(jnp.minimum(bx, threshold))) / beta)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``; ``x`` itself where ``beta * x > threshold``."""
+    _require_float(input, "softplus_cpu")
+    return apply(_softplus_fn, "Softplus", (input,), beta=float(beta), threshold=float(threshold))
+
+
+def _mish_fn(x):
+    return x * jnp.tanh(_softplus_fn(x, beta=1.0, threshold=20.0))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    out = apply(_mish_fn, "Mish", (input,))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def _softsign_fn(x):
+    return x / (1 + jnp.abs(x))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return apply(_softsign_fn, "Div", (input,))
+
+
+def _hardtanh_fn(x, lo, hi):
+    # PyTorch's gradient is 1 strictly inside (lo, hi) and 0 elsewhere, the ends included.
+    return jnp.where((x > lo) & (x < hi), x, lax.stop_gradient(jnp.clip(x, lo, hi)))
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """``x`` clamped to ``[min_val, max_val]``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    out = apply(_hardtanh_fn, "Hardtanh", (input, min_val, max_val))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``: :func:`hardtanh` on ``[0, 6]``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _hardsigmoid_fn(x):
+    inside = (x > -3) & (x < 3)
+    return jnp.where(inside, x / 6 + 0.5, lax.stop_gradient(jnp.where(x <= -3, 0.0, 1.0)))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``, with gradient ``1/6`` strictly inside ``(-3, 3)``."""
+    out = apply(_hardsigmoid_fn, "Hardsigmoid", (input,))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def _hardswish_fn(x):
+    # PyTorch's gradient: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above.
+    middle = x * (x + 3) / 6
+    return jnp.where(x < -3, lax.stop_gradient(jnp.zeros_like(x)), jnp.where(x > 3, x, middle))
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    out = apply(_hardswish_fn, "Hardswish", (input,))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def _prelu_fn(x, w):
+    w = w.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else w
+    return jnp.where(x > 0, x, w * x)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where ``x > 0``, else ``weight * x``, with one learnt slope per channel (dim 1).
+
+    Shape:
+        - Weight: ``(1)`` or ``(C)``.
+    """
+    if weight.numel() != 1 and (input.ndim < 2 or input.shape[1] != weight.numel()):
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        raise RuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.numel()} and channel size = {channels}."
+        )
+    return apply(_prelu_fn, "PreluKernel", (input, weight))
+
+
+def _threshold_fn(x, threshold, value):
+    return jnp.where(x > threshold, x, lax.stop_gradient(jnp.full_like(x, value)))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``."""
+    out = apply(_threshold_fn, "Threshold", (input, threshold, value))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def _glu_fn(x, *, dim):
+    a, b = jnp.split(x, 2, axis=dim)
+    return a * jax.nn.sigmoid(b)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``input`` on ``dim``.
+
+    Shape:
+        - Output: the input's shape with ``dim`` halved.
+    """
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = _wrap_dim(dim, input.ndim)
+    if input.shape[dim] % 2:
+        raise RuntimeError(
+            f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}"
+        )
+    return apply(_glu_fn, "Glu", (input,), dim=dim)
+
+
+def _softmin_fn(x, *, dim, dtype):
+    return _softmax_fn(-x, dim=dim, dtype=dtype, log=False)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-x)`` along ``dim``.
+
+    Shape:
+        - Output: the input's shape.
+    """
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel + 1)
+    dim = _wrap_dim(dim, input.ndim)
+    dt = input.dtype if dtype is None else _dtype.as_dtype(dtype)
+    return apply(_softmin_fn, "Softmax", (input,), dim=dim, dtype=dt.np)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, computed stably."""
+    return apply(jax.nn.log_sigmoid, "LogSigmoid", (input,))
+
+
+def _tanhshrink_fn(x):
+    return x - jnp.tanh(x)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    return apply(_tanhshrink_fn, "Sub", (input,))
+
+
 # -- dropout --------------------------------------------------------------------------------------
 
+_ALPHA_DROPOUT_ALPHA = _SELU_ALPHA * _SELU_SCALE  # SELU's negative saturation value, negated
 
-def _dropout_fn(x, key_data, *, p):
+
+def _dropout_fn(x, key_data, *, p, mask_ndim=None, alpha=False):
+    """Dropout of single elements, or with ``mask_ndim`` of whole channels (one draw per index
+    of the first ``mask_ndim`` dims); ``alpha`` keeps SELU's mean and variance instead."""
     if p == 1:
         return x * jnp.zeros((), x.dtype)
-    keep = jax.random.bernoulli(jax.random.wrap_key_data(key_data), 1 - p, x.shape)
+    shape = x.shape if mask_ndim is None else x.shape[:mask_ndim] + (1,) * (x.ndim - mask_ndim)
+    keep = jax.random.bernoulli(jax.random.wrap_key_data(key_data), 1 - p, shape)
+    if alpha:  # PyTorch's affine correction: a * (x * keep + alpha' * (keep - 1)) + shift
+        a = 1 / math.sqrt((_ALPHA_DROPOUT_ALPHA**2 * p + 1) * (1 - p))
+        noise = keep.astype(x.dtype)
+        shift = (noise - 1) * np.asarray(_ALPHA_DROPOUT_ALPHA * a, x.dtype) + np.asarray(
+            _ALPHA_DROPOUT_ALPHA * a * p, x.dtype
+        )
+        return x * (noise * np.asarray(a, x.dtype)) + shift
     scale = jnp.ones((), x.dtype) / jnp.asarray(1 - p, x.dtype)
     return x * jnp.where(keep, scale, jnp.zeros((), x.dtype))
+
+
+def _check_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout(input, p, training, inplace, mask_ndim=None, alpha=False, name="Mul") -> Tensor:
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    key_data = jax.random.key_data(next_key())  # raw uint32s: a plain array to every transform
+    out = apply(_dropout_fn, name, (input, key_data), p=float(p), mask_ndim=mask_ndim, alpha=alpha)
+    return _inplace.commit(input, out) if inplace else out
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -246,39 +491,131 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     mask (not PyTorch's mask: the generators differ). With ``training=False`` (or ``p=0``) the
     input is returned as is.
     """
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0:
-        return input
-    key_data = jax.random.key_data(next_key())  # raw uint32s: a plain array to every transform
-    out = apply(_dropout_fn, "Mul", (input, key_data), p=float(p))
-    return _inplace.commit(input, out) if inplace else out
+    return _dropout(input, p, training, inplace)
+
+
+def _feature_dropout(input, p, training, inplace, n: int, op: str, alpha=False) -> Tensor:
+    """Channel dropout for ``n`` spatial dims: one draw per (sample, channel)."""
+    _check_p(p)
+    if input.ndim not in (n + 1, n + 2):
+        warnings.warn(
+            f"{op}: Received a {input.ndim}-D input to {op}, which is deprecated and will result "
+            "in an error in a future release. To retain the behavior and silence this warning, "
+            f"please use dropout instead. Note that {op} exists to provide channel-wise dropout "
+            f"on inputs with {n} spatial dimensions, a channel dimension, and an optional batch "
+            f"dimension (i.e. {n + 1}D or {n + 2}D inputs).",
+            stacklevel=3,
+        )
+    # An unbatched input is one sample: the mask varies over its channels (dim 0) only.
+    mask_ndim = 1 if input.ndim == n + 1 else 2
+    name = "Add" if alpha else "Mul"
+    return _dropout(input, p, training, inplace, mask_ndim, alpha, name)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` with probability ``p``, scaling the
+    rest by ``1 / (1 - p)``; masks as :func:`dropout`'s."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels of ``(N, C, H, W)`` with probability ``p``, scaling the rest by
+    ``1 / (1 - p)``. A 3-D input is read as ``(N, C, L)``, with PyTorch's warning."""
+    _check_p(p)
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+        return _dropout(input, p, training, inplace, 2)
+    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` with probability ``p``,
+    scaling the rest by ``1 / (1 - p)``."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout for SELU networks: dropped elements take SELU's saturation value and an affine
+    map keeps the input's mean and variance. Note PyTorch's default ``training=False``."""
+    return _dropout(input, p, training, inplace, None, True, "Add")
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """:func:`alpha_dropout` of whole channels (dims 0 and 1 pick the draw)."""
+    _check_p(p)
+    return _dropout(input, p, training, inplace, 2, True, "Add")
 
 
 # -- convolution ----------------------------------------------------------------------------------
 
+# NC + spatial layouts, so PyTorch's NCHW tensors and OIHW filters need no transposes.
+_CONV_LAYOUTS = {
+    1: ("NCH", "OIH", "NCH"),
+    2: ("NCHW", "OIHW", "NCHW"),
+    3: ("NCDHW", "OIDHW", "NCDHW"),
+}
 
-def _conv2d_fn(x, w, b, *, stride, padding, dilation, groups):
-    batched = x.ndim == 4
+
+def _conv_fn(x, w, b, *, stride, padding, dilation, groups, lhs_dilation):
+    n = w.ndim - 2
+    batched = x.ndim == n + 2
     y = lax.conv_general_dilated(
         x if batched else x[None],
         w,
         window_strides=stride,
         padding=padding,
+        lhs_dilation=lhs_dilation,
         rhs_dilation=dilation,
-        dimension_numbers=("NCHW", "OIHW", "NCHW"),
+        dimension_numbers=_CONV_LAYOUTS[n],
         feature_group_count=groups,
     )
     if b is not None:
-        y = y + b[:, None, None]
+        y = y + b.reshape((-1,) + (1,) * n)
     return y if batched else y[0]
 
 
+def _conv_transpose_fn(x, w, b, *, stride, padding, dilation, groups):
+    """A transposed convolution is the convolution of the ``stride``-dilated input with the
+    flipped filter whose in/out channels are swapped within each group."""
+    c_in, c_out_per_group, *kernel = w.shape
+    w = w.reshape(groups, c_in // groups, c_out_per_group, *kernel).swapaxes(1, 2)
+    w = w.reshape(groups * c_out_per_group, c_in // groups, *kernel)
+    w = jnp.flip(w, axis=tuple(range(2, w.ndim)))
+    return _conv_fn(
+        x,
+        w,
+        b,
+        stride=(1,) * len(kernel),
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        lhs_dilation=stride,
+    )
+
+
 def _conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
-    """``((top, bottom), (left, right))`` for an int, a pair, ``'valid'`` or ``'same'``."""
+    """``((before, after), ...)`` per spatial dim for an int, a tuple, ``'valid'`` or ``'same'``."""
+    n = len(kernel)
     if isinstance(padding, str):
         if padding == "valid":
-            return ((0, 0), (0, 0))
+            return ((0, 0),) * n
         if padding != "same":
             raise RuntimeError(f"Invalid padding string: '{padding}'")
         if any(s != 1 for s in stride):
@@ -286,42 +623,77 @@ def _conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple) -> tup
         # PyTorch puts the odd pixel of an even kernel's padding on the bottom/right.
         totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
         return tuple((t // 2, t - t // 2) for t in totals)
-    return tuple((p, p) for p in _pair(padding))
+    return tuple((p, p) for p in _ntuple(padding, n))
 
 
-def _check_conv2d(input: Tensor, weight: Tensor, bias, groups: int, pads, dilation) -> None:
-    if input.ndim not in (3, 4):
+def _check_conv(input: Tensor, weight: Tensor, n: int, op: str) -> list[int]:
+    """PyTorch's checks shared by convolutions and transposed ones; returns the batched shape."""
+    if input.ndim not in (n + 1, n + 2):
         raise RuntimeError(
-            "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-            f"{_shape(input)}"
+            f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {op}, but got input "
+            f"of size: {_shape(input)}"
         )
     if input.dtype is not weight.dtype:
         raise RuntimeError(
             f"expected scalar type {_type_name(input.dtype)} but found {_type_name(weight.dtype)}"
         )
-    shape4 = _shape(input) if input.ndim == 4 else [1] + _shape(input)
+    return _shape(input) if input.ndim == n + 2 else [1] + _shape(input)
+
+
+def _check_conv_shapes(shape, weight: Tensor, bias, groups: int, pads, dilation) -> None:
     if weight.shape[0] % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
             f"but got weight of size [{_shape(weight)}] instead"
         )
-    if shape4[1] != weight.shape[1] * groups:
+    if shape[1] != weight.shape[1] * groups:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {_shape(weight)}, expected input{shape4} to "
-            f"have {weight.shape[1] * groups} channels, but got {shape4[1]} channels instead"
+            f"Given groups={groups}, weight of size {_shape(weight)}, expected input{shape} to "
+            f"have {weight.shape[1] * groups} channels, but got {shape[1]} channels instead"
         )
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[0]):
         raise RuntimeError(
             f"Given weight of size {_shape(weight)}, expected bias to be 1-dimensional with "
             f"{weight.shape[0]} elements, but got bias of size {_shape(bias)} instead"
         )
-    padded = [n + lo + hi for n, (lo, hi) in zip(shape4[2:], pads)]
+    padded = [n + lo + hi for n, (lo, hi) in zip(shape[2:], pads)]
     kernel = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation)]
     if any(p < k for p, k in zip(padded, kernel)):
         raise RuntimeError(
-            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
-            f"({kernel[0]} x {kernel[1]}). Kernel size can't be greater than actual input size"
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, kernel))}). Kernel size can't be greater than "
+            "actual input size"
         )
+
+
+def _convnd(n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    stride, dilation = _ntuple(stride, n), _ntuple(dilation, n)
+    pads = _conv_padding(padding, tuple(weight.shape[2:]), stride, dilation)
+    shape = _check_conv(input, weight, n, f"conv{n}d")
+    _check_conv_shapes(shape, weight, bias, groups, pads, dilation)
+    return apply(
+        _conv_fn,
+        "Convolution",
+        (input, weight, bias),
+        stride=stride,
+        padding=pads,
+        dilation=dilation,
+        groups=int(groups),
+        lhs_dilation=None,
+    )
+
+
+def conv1d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation over ``(N, C_in, L)`` with ``(C_out, C_in / groups, k)`` filters.
+
+    Arguments as :func:`conv2d`, each an int or a 1-tuple.
+
+    Shape:
+        - Input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
+        - Output: ``(N, C_out, L_out)``, ``L_out = (L + 2 * padding - dilation * (k - 1) - 1)
+          // stride + 1``.
+    """
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(
@@ -347,17 +719,117 @@ def conv2d(
         - Output: ``(N, C_out, H_out, W_out)``, with
           ``H_out = (H + 2 * padding - dilation * (kH - 1) - 1) // stride + 1``.
     """
-    stride, dilation = _pair(stride), _pair(dilation)
-    pads = _conv_padding(padding, tuple(weight.shape[2:]), stride, dilation)
-    _check_conv2d(input, weight, bias, groups, pads, dilation)
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation over ``(N, C_in, D, H, W)`` with ``(C_out, C_in / groups, kD, kH,
+    kW)`` filters; arguments as :func:`conv2d`, each an int or a triple.
+
+    Shape:
+        - Input: ``(N, C_in, D, H, W)`` or unbatched ``(C_in, D, H, W)``.
+        - Output: ``(N, C_out, D_out, H_out, W_out)``, each size as in :func:`conv2d`.
+    """
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transposend(n, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    stride, dilation = _ntuple(stride, n), _ntuple(dilation, n)
+    padding, output_padding = _ntuple(padding, n), _ntuple(output_padding, n)
+    shape = _check_conv(input, weight, n, f"conv_transpose{n}d")
+    if shape[1] != weight.shape[0]:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {_shape(weight)}, expected input{shape} to have "
+            f"{weight.shape[0]} channels, but got {shape[1]} channels instead"
+        )
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[1] * groups):
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {_shape(weight)}, expected bias to be "
+            f"1-dimensional with {weight.shape[1] * groups} elements, but got bias of size "
+            f"{_shape(bias)} instead"
+        )
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        _raise_output_padding(output_padding, stride, dilation)
+    spans = [d * (k - 1) for k, d in zip(weight.shape[2:], dilation)]
+    pads = tuple((t - p, t - p + op) for t, p, op in zip(spans, padding, output_padding))
     return apply(
-        _conv2d_fn,
+        _conv_transpose_fn,
         "Convolution",
         (input, weight, bias),
         stride=stride,
         padding=pads,
         dilation=dilation,
         groups=int(groups),
+    )
+
+
+def _raise_output_padding(output_padding, stride, dilation) -> None:
+    """PyTorch's message, which names the dims as 2-d (1-d is run as 2-d with height 1)."""
+    if len(stride) == 1:
+        output_padding, stride, dilation = (0, *output_padding), (1, *stride), (1, *dilation)
+    dims = ("depth", "height", "width")[-len(stride) :]
+    values = " ".join(
+        f"{name}_{dim}: {v}"
+        for name, seq in (
+            ("output_padding", output_padding),
+            ("stride", stride),
+            ("dilation", dilation),
+        )
+        for dim, v in zip(dims, seq)
+    )
+    raise RuntimeError(
+        f"output padding must be smaller than either stride or dilation, but got {values}"
+    )
+
+
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """1-D transposed convolution ("deconvolution"), the gradient of :func:`conv1d` with respect
+    to its input; arguments as :func:`conv_transpose2d`.
+
+    Shape:
+        - Input: ``(N, C_in, L)`` or ``(C_in, L)``; weight ``(C_in, C_out / groups, k)``.
+        - Output: ``(N, C_out, L_out)``, ``L_out = (L - 1) * stride - 2 * padding +
+          dilation * (k - 1) + output_padding + 1``.
+    """
+    return _conv_transposend(
+        1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """2-D transposed convolution, the gradient of :func:`conv2d` with respect to its input.
+
+    Args:
+        weight: ``(C_in, C_out / groups, kH, kW)`` (PyTorch's transposed layout).
+        padding: ``dilation * (k - 1) - padding`` zeros are added on each side of the input.
+        output_padding: extra size added on the bottom/right of the output, to pick one of the
+            input sizes a strided convolution maps to the same output size.
+
+    Shape:
+        - Input: ``(N, C_in, H, W)`` or ``(C_in, H, W)``.
+        - Output: ``(N, C_out, H_out, W_out)``, ``H_out = (H - 1) * stride - 2 * padding +
+          dilation * (kH - 1) + output_padding + 1``.
+    """
+    return _conv_transposend(
+        2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """3-D transposed convolution; arguments and sizes as :func:`conv_transpose2d`.
+
+    Shape:
+        - Input: ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``.
+        - Output: ``(N, C_out, D_out, H_out, W_out)``.
+    """
+    return _conv_transposend(
+        3, input, weight, bias, stride, padding, output_padding, groups, dilation
     )
 
 
@@ -469,43 +941,47 @@ def _pool_geometry(size: int, kernel: int, stride: int, pad: int, dilation: int,
     return out, (pad, max(pad, (out - 1) * stride + span - size - pad))
 
 
-def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode):
-    if input.ndim not in (3, 4) or input.numel() == 0:
-        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    kernel = _pair(kernel_size)
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode, n: int = 2):
+    """Window geometry of an ``n``-d pooling, with PyTorch's checks of the 2-d kernels."""
+    if input.ndim not in (n + 1, n + 2) or input.numel() == 0:
+        raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+    kernel = _ntuple(kernel_size, n)
+    empty = stride is None or stride == [] or stride == ()
+    stride = kernel if empty else _ntuple(stride, n)
     if 0 in stride:
         raise RuntimeError("stride should not be zero")
     if min(kernel) <= 0:
-        raise RuntimeError(
-            f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}"
-        )
-    padding, dilation = _pair(padding), _pair(dilation)
-    c, h, w = input.shape[-3:]
+        sizes = " ".join(f"k{d}: {k}" for d, k in zip("DHW"[-n:], kernel))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {sizes}")
+    padding, dilation = _ntuple(padding, n), _ntuple(dilation, n)
+    c, spatial = input.shape[-n - 1], input.shape[-n:]
     geometry = [
-        _pool_geometry(n, k, s, p, d, ceil_mode)
-        for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+        _pool_geometry(*args, ceil_mode) for args in zip(spatial, kernel, stride, padding, dilation)
     ]
-    (oh, pads_h), (ow, pads_w) = geometry
-    if oh < 1 or ow < 1:
+    out_size = tuple(o for o, _ in geometry)
+    if min(out_size) < 1:
         raise RuntimeError(
-            f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{oh}x{ow}). "
-            "Output size is too small"
+            f"Given input size: ({'x'.join(map(str, (c, *spatial)))}). Calculated output size: "
+            f"({'x'.join(map(str, (c, *out_size)))}). Output size is too small"
         )
     return dict(
-        kernel=kernel, stride=stride, padding=(pads_h, pads_w), dilation=dilation, out_hw=(oh, ow)
+        kernel=kernel,
+        stride=stride,
+        padding=tuple(p for _, p in geometry),
+        dilation=dilation,
+        out_size=out_size,
     )
 
 
 def _windows(x, init, op, kernel, stride, padding, dilation):
-    lead = (1,) * (x.ndim - 2)
+    lead = (1,) * (x.ndim - len(kernel))
     return lax.reduce_window(
         x,
         np.array(init, x.dtype),
         op,
         lead + kernel,
         lead + stride,
-        ((0, 0),) * (x.ndim - 2) + padding,
+        ((0, 0),) * len(lead) + padding,
         window_dilation=lead + dilation,
     )
 
@@ -518,37 +994,76 @@ def _strided(start: int, count: int, step: int) -> slice:
     return slice(start, start + (count - 1) * step + 1, step)
 
 
-def _max_pool2d_windows(x, out_hw, *, kernel, stride, padding, dilation):
-    """Each output's first maximum and its flat index ``h * W + w`` (PyTorch's ``indices``),
-    from the windows stacked on a new last axis."""
-    h, w = x.shape[-2:]
-    lead = ((0, 0),) * (x.ndim - 2)
-    xp = jnp.pad(x, lead + padding, constant_values=_lowest(x.dtype))
-    flat = jnp.pad(jnp.arange(h * w, dtype=jnp.int64).reshape(h, w), padding, constant_values=-1)
-    values, indices = [], []
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            rows = _strided(i * dilation[0], out_hw[0], stride[0])
-            cols = _strided(j * dilation[1], out_hw[1], stride[1])
-            values.append(xp[..., rows, cols])
-            indices.append(flat[rows, cols])
-    values = jnp.stack(values, -1)
-    first = jnp.argmax(values, axis=-1)[..., None]  # first maximum; NaN counts as maximum
-    indices = jnp.broadcast_to(jnp.stack(indices, -1), values.shape)
+def _first_max(values, indices):
+    """The first maximum along the last axis (NaN counts as maximum) and its index."""
+    first = jnp.argmax(values, axis=-1)[..., None]
+    indices = jnp.broadcast_to(indices, values.shape)
     return (
         jnp.take_along_axis(values, first, axis=-1)[..., 0],
         jnp.take_along_axis(indices, first, axis=-1)[..., 0],
     )
 
 
-def _max_pool2d_fn(x, *, kernel, stride, padding, dilation, out_hw, return_indices):
+def _max_pool_windows(x, out_size, *, kernel, stride, padding, dilation):
+    """Each output's first maximum and its flat index into the spatial dims (PyTorch's
+    ``indices``: ``h * W + w`` in 2-D), from the windows stacked on a new last axis."""
+    spatial = x.shape[-len(kernel) :]
+    lead = ((0, 0),) * (x.ndim - len(kernel))
+    xp = jnp.pad(x, lead + padding, constant_values=_lowest(x.dtype))
+    flat = jnp.arange(math.prod(spatial), dtype=jnp.int64).reshape(spatial)
+    flat = jnp.pad(flat, padding, constant_values=-1)
+    values, indices = [], []
+    for offsets in itertools.product(*map(range, kernel)):
+        window = tuple(
+            _strided(o * d, m, s) for o, d, m, s in zip(offsets, dilation, out_size, stride)
+        )
+        values.append(xp[(..., *window)])
+        indices.append(flat[window])
+    return _first_max(jnp.stack(values, -1), jnp.stack(indices, -1))
+
+
+def _max_pool_fn(x, *, kernel, stride, padding, dilation, out_size, return_indices):
     geometry = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation)
-    if dilation == (1, 1) and not return_indices:
+    if set(dilation) == {1} and not return_indices:
         # reduce_window's gradient goes to the first maximum of a window, as PyTorch's.
         return _windows(x, _lowest(x.dtype), lax.max, **geometry)
     # JAX has no max reduce_window gradient with dilation: gather the windows instead.
-    out, indices = _max_pool2d_windows(x, out_hw, **geometry)
+    out, indices = _max_pool_windows(x, out_size, **geometry)
     return (out, indices) if return_indices else out
+
+
+def _max_pool(n, name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    geometry = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n)
+    return apply(_max_pool_fn, name, (input,), **geometry, return_indices=bool(return_indices))
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """1-D max pooling over ``(N, C, L)`` or ``(C, L)``; arguments as :func:`max_pool2d`.
+
+    Shape:
+        - Output: ``(N, C, L_out)``, ``L_out = (L + 2 * padding - dilation * (k - 1) - 1) //
+          stride + 1`` (rounded up with ``ceil_mode``).
+    """
+    # PyTorch runs its 2-D kernel between an unsqueeze and a squeeze, hence the node's name.
+    return _max_pool(
+        1,
+        "SqueezeBackward1",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+    )
 
 
 def max_pool2d(
@@ -570,9 +1085,44 @@ def max_pool2d(
           ``H_out = (H + 2 * padding - dilation * (kH - 1) - 1) // stride + 1`` (rounded up with
           ``ceil_mode``, but no window starts in the bottom/right padding).
     """
-    geometry = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return apply(
-        _max_pool2d_fn, "MaxPool2DWithIndices", (input,), **geometry, return_indices=return_indices
+    return _max_pool(
+        2,
+        "MaxPool2DWithIndices",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+    )
+
+
+def max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """3-D max pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``; arguments as
+    :func:`max_pool2d`, indices flat over ``D * H * W``.
+
+    Shape:
+        - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :func:`max_pool2d`.
+    """
+    return _max_pool(
+        3,
+        "MaxPool3DWithIndices",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
     )
 
 
@@ -585,19 +1135,64 @@ def _avg_divisor(size, kernel, stride, pad, out, count_include_pad) -> np.ndarra
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-def _avg_pool2d_fn(x, *, kernel, stride, padding, count_include_pad, divisor_override):
-    sums = _windows(x, 0, lax.add, kernel, stride, padding, (1, 1))
+def _avg_pool_fn(x, *, kernel, stride, padding, count_include_pad, divisor_override):
+    n = len(kernel)
+    sums = _windows(x, 0, lax.add, kernel, stride, padding, (1,) * n)
     if divisor_override is not None:
-        divisor = np.full(sums.shape[-2:], divisor_override)
+        divisor = np.full(sums.shape[-n:], divisor_override)
     else:
-        dh, dw = (
-            _avg_divisor(n, k, s, p[0], o, count_include_pad)
-            for n, k, s, p, o in zip(x.shape[-2:], kernel, stride, padding, sums.shape[-2:])
-        )
-        divisor = np.outer(dh, dw)
+        per_dim = [
+            _avg_divisor(size, k, s, p[0], o, count_include_pad)
+            for size, k, s, p, o in zip(x.shape[-n:], kernel, stride, padding, sums.shape[-n:])
+        ]
+        divisor = functools.reduce(np.multiply.outer, per_dim)
     if jnp.issubdtype(x.dtype, jnp.integer):
         return lax.div(sums, jnp.asarray(divisor, x.dtype))
     return sums / jnp.asarray(divisor, x.dtype)
+
+
+def _avg_pool(
+    n,
+    name,
+    input,
+    kernel_size,
+    stride,
+    padding,
+    ceil_mode,
+    count_include_pad,
+    divisor_override=None,
+):
+    if divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    geometry = _pool_args(input, kernel_size, stride, padding, 1, ceil_mode, n)
+    del geometry["dilation"], geometry["out_size"]
+    return apply(
+        _avg_pool_fn,
+        name,
+        (input,),
+        **geometry,
+        count_include_pad=bool(count_include_pad),
+        divisor_override=None if divisor_override is None else int(divisor_override),
+    )
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """1-D average pooling over ``(N, C, L)`` or ``(C, L)``; arguments as :func:`avg_pool2d`.
+
+    Shape:
+        - Output: ``(N, C, L_out)``, ``L_out = (L + 2 * padding - k) // stride + 1`` (rounded up
+          with ``ceil_mode``).
+    """
+    return _avg_pool(
+        1, "SqueezeBackward1", input, kernel_size, stride, padding, ceil_mode, count_include_pad
+    )
 
 
 def avg_pool2d(
@@ -619,17 +1214,190 @@ def avg_pool2d(
         - Output: ``(N, C, H_out, W_out)``, with
           ``H_out = (H + 2 * padding - kH) // stride + 1`` (rounded up with ``ceil_mode``).
     """
-    if divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
-    geometry = _pool_args(input, kernel_size, stride, padding, 1, ceil_mode)
-    del geometry["dilation"], geometry["out_hw"]
-    return apply(
-        _avg_pool2d_fn,
+    return _avg_pool(
+        2,
         "AvgPool2D",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+def avg_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """3-D average pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``; arguments as
+    :func:`avg_pool2d`.
+
+    Shape:
+        - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :func:`avg_pool2d`.
+    """
+    return _avg_pool(
+        3,
+        "AvgPool3D",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+def _adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows: ``[floor(i * size / out), ceil((i + 1) * size / out))``."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _adaptive_avg_pool_fn(x, *, out_size):
+    """A separable average: one averaging matrix per spatial dim."""
+    n = len(out_size)
+    for axis, (size, out) in enumerate(zip(x.shape[-n:], out_size), start=x.ndim - n):
+        weights = np.zeros((size, out), np.float64)
+        for i, (lo, hi) in enumerate(_adaptive_bins(size, out)):
+            weights[lo:hi, i] = 1 / (hi - lo)
+        moved = jnp.tensordot(jnp.moveaxis(x, axis, -1), weights.astype(x.dtype), axes=1)
+        x = jnp.moveaxis(moved, -1, axis)
+    return x
+
+
+def _adaptive_max_pool_fn(x, *, out_size, return_indices):
+    """Every window padded to the largest one's size with ``-inf`` and gathered by flat index."""
+    n = len(out_size)
+    spatial = x.shape[-n:]
+    bins = [_adaptive_bins(size, out) for size, out in zip(spatial, out_size)]
+    longest = [max(hi - lo for lo, hi in b) for b in bins]
+    flat_size = math.prod(spatial)
+    index = np.full((*out_size, math.prod(longest)), flat_size, np.int64)  # flat_size: padding
+    for pos in itertools.product(*map(range, out_size)):
+        ranges = [range(*b[p]) for b, p in zip(bins, pos)]
+        cells = [np.ravel_multi_index(c, spatial) for c in itertools.product(*ranges)]
+        index[pos][: len(cells)] = cells
+    flat = x.reshape(*x.shape[:-n], flat_size)
+    flat = jnp.concatenate([flat, jnp.full((*flat.shape[:-1], 1), _lowest(x.dtype), x.dtype)], -1)
+    out, indices = _first_max(flat[..., index], index)
+    return (out, indices) if return_indices else out
+
+
+def _adaptive_size(input: Tensor, output_size, n: int) -> tuple[int, ...]:
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * n
+    return tuple(
+        int(s) if s is not None else input.shape[input.ndim - n + i] for i, s in enumerate(sizes)
+    )
+
+
+def _check_adaptive(input: Tensor, n: int, op: str, sep: str) -> None:
+    if input.ndim not in (n + 1, n + 2):
+        raise RuntimeError(
+            f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got{sep} {_shape(input)}"
+        )
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """1-D average pooling to ``output_size`` positions, windows as PyTorch picks them.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``; output ``(N, C, output_size)``.
+    """
+    _check_adaptive(input, 1, "adaptive_avg_pool1d", "")
+    return apply(
+        _adaptive_avg_pool_fn,
+        "SqueezeBackward1",
         (input,),
-        **geometry,
-        count_include_pad=bool(count_include_pad),
-        divisor_override=None if divisor_override is None else int(divisor_override),
+        out_size=_adaptive_size(input, output_size, 1),
+    )
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """2-D average pooling to ``output_size`` (an int, or a pair whose ``None`` keeps the input's
+    size): output cell ``i`` averages rows ``floor(i * H / H_out)`` to ``ceil((i + 1) * H /
+    H_out)``.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
+    """
+    _check_adaptive(input, 2, "adaptive_avg_pool2d", "")
+    return apply(
+        _adaptive_avg_pool_fn,
+        "AdaptiveAvgPool2D",
+        (input,),
+        out_size=_adaptive_size(input, output_size, 2),
+    )
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """1-D max pooling to ``output_size`` positions; ``return_indices`` as :func:`max_pool1d`.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``; output ``(N, C, output_size)``.
+    """
+    _check_adaptive(input, 1, "adaptive_max_pool1d", ":")
+    return apply(
+        _adaptive_max_pool_fn,
+        "SqueezeBackward1",
+        (input,),
+        out_size=_adaptive_size(input, output_size, 1),
+        return_indices=bool(return_indices),
+    )
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """2-D max pooling to ``output_size``, windows as in :func:`adaptive_avg_pool2d`; with
+    ``return_indices`` also the flat index ``h * W + w`` of each window's first maximum.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
+    """
+    _check_adaptive(input, 2, "adaptive_max_pool2d", ":")
+    return apply(
+        _adaptive_max_pool_fn,
+        "AdaptiveMaxPool2D",
+        (input,),
+        out_size=_adaptive_size(input, output_size, 2),
+        return_indices=bool(return_indices),
+    )
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """3-D average pooling to ``output_size``, windows as in :func:`adaptive_avg_pool2d`.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``.
+    """
+    _check_adaptive(input, 3, "adaptive_avg_pool3d", "")
+    return apply(
+        _adaptive_avg_pool_fn,
+        "AdaptiveAvgPool3D",
+        (input,),
+        out_size=_adaptive_size(input, output_size, 3),
+    )
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """3-D max pooling to ``output_size``, windows as in :func:`adaptive_avg_pool2d`; indices
+    flat over ``D * H * W``.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``.
+    """
+    _check_adaptive(input, 3, "adaptive_max_pool3d", ":")
+    return apply(
+        _adaptive_max_pool_fn,
+        "AdaptiveMaxPool3D",
+        (input,),
+        out_size=_adaptive_size(input, output_size, 3),
+        return_indices=bool(return_indices),
     )
 
 
@@ -1035,6 +1803,536 @@ def binary_cross_entropy_with_logits(
     )
 
 
+# -- normalization --------------------------------------------------------------------------------
+
+
+def _affine(y, w, b, shape):
+    if w is not None:
+        y = y * w.reshape(shape)
+    if b is not None:
+        y = y + b.reshape(shape)
+    return y
+
+
+def _batch_norm_fn(x, mean, var, w, b, *, eps):
+    """Normalise over every dim but the channels (dim 1); ``mean``/``var`` None: the batch's."""
+    axes = (0, *range(2, x.ndim))
+    if mean is None:
+        mean, var = jnp.mean(x, axes), jnp.var(x, axes)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - mean.reshape(shape)) * lax.rsqrt(var.reshape(shape) + eps)
+    return _affine(y, w, b, shape)
+
+
+def _running_stats_fn(x, running_mean, running_var, momentum, *, axes):
+    """PyTorch's running statistics: ``(1 - momentum) * running + momentum * batch``, the
+    variance unbiased; ``axes`` are reduced (their means stay per channel)."""
+    n = math.prod(x.shape[a] for a in axes)
+    mean = jnp.mean(x, axes)
+    var = jnp.var(x, axes) * (n / max(n - 1, 1))
+    if axes[0] != 0:  # instance norm: per-sample stats, averaged over the batch
+        mean, var = jnp.mean(mean, 0), jnp.mean(var, 0)
+    momentum = jnp.asarray(momentum, running_mean.dtype)
+    return (
+        (1 - momentum) * running_mean + momentum * mean,
+        (1 - momentum) * running_var + momentum * var,
+    )
+
+
+def _update_running_stats(input, running_mean, running_var, momentum, axes) -> None:
+    """Write the new running statistics into the buffers (in a compiled step they come back
+    to the module with the rest of its state)."""
+    with no_grad():
+        new_mean, new_var = apply(
+            _running_stats_fn,
+            "RunningStats",
+            (input.detach(), running_mean, running_var, momentum),
+            axes=axes,
+        )
+        running_mean.copy_(new_mean)
+        running_var.copy_(new_var)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and spatial dims, then scale and shift.
+
+    With ``training=True`` the batch's statistics are used (biased variance) and, if given,
+    ``running_mean``/``running_var`` are updated in place with ``momentum`` (the unbiased
+    variance); otherwise the running statistics are used. ``momentum`` may be a tensor.
+
+    Shape:
+        - Input: ``(N, C, *)``; statistics, weight and bias ``(C)``. Output: the input's shape.
+    """
+    if training:
+        per_channel = input.numel() // input.shape[1] if input.ndim > 1 else input.numel()
+        if per_channel <= 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input size "
+                f"torch.Size({_shape(input)})"
+            )
+        if running_mean is not None and running_var is not None:
+            axes = (0, *range(2, input.ndim))
+            _update_running_stats(input, running_mean, running_var, momentum, axes)
+        stats = (None, None)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        stats = (running_mean, running_var)
+    return apply(_batch_norm_fn, "NativeBatchNorm", (input, *stats, weight, bias), eps=float(eps))
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims, then scale and shift.
+
+    With ``use_input_stats`` the running statistics, if given, are updated with the batch mean
+    of the per-sample statistics; otherwise they are used instead.
+
+    Shape:
+        - Input: ``(N, C, *)``; statistics, weight and bias ``(C)``. Output: the input's shape.
+    """
+    if use_input_stats:
+        spatial = math.prod(input.shape[2:])
+        if spatial <= 1:
+            raise ValueError(
+                "Expected more than 1 spatial element when training, got input size "
+                f"torch.Size({_shape(input)})"
+            )
+        if running_mean is not None and running_var is not None:
+            axes = tuple(range(2, input.ndim))
+            _update_running_stats(input, running_mean, running_var, momentum, axes)
+        return apply(_instance_norm_fn, "View", (input, weight, bias), eps=float(eps))
+    return apply(
+        _batch_norm_fn,
+        "NativeBatchNorm",
+        (input, running_mean, running_var, weight, bias),
+        eps=float(eps),
+    )
+
+
+def _instance_norm_fn(x, w, b, *, eps):
+    axes = tuple(range(2, x.ndim))
+    y = (x - jnp.mean(x, axes, keepdims=True)) * lax.rsqrt(jnp.var(x, axes, keepdims=True) + eps)
+    return _affine(y, w, b, (1, -1) + (1,) * (x.ndim - 2))
+
+
+def _layer_norm_fn(x, w, b, *, ndim, eps):
+    axes = tuple(range(x.ndim - ndim, x.ndim))
+    mean = jnp.mean(x, axes, keepdims=True)
+    y = (x - mean) * lax.rsqrt(jnp.var(x, axes, keepdims=True) + eps)
+    return _affine(y, w, b, x.shape[x.ndim - ndim :])
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift elementwise.
+
+    Shape:
+        - Input: ``(*, *normalized_shape)``; weight and bias ``normalized_shape``.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size{_shape(input)}"
+        )
+    return apply(
+        _layer_norm_fn, "NativeLayerNorm", (input, weight, bias), ndim=len(shape), eps=float(eps)
+    )
+
+
+def _group_norm_fn(x, w, b, *, groups, eps):
+    grouped = x.reshape(x.shape[0], groups, -1)
+    mean = jnp.mean(grouped, -1, keepdims=True)
+    y = (grouped - mean) * lax.rsqrt(jnp.var(grouped, -1, keepdims=True) + eps)
+    return _affine(y.reshape(x.shape), w, b, (1, -1) + (1,) * (x.ndim - 2))
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample's channels in ``num_groups`` groups (over the group's channels and
+    the spatial dims), then scale and shift per channel.
+
+    Shape:
+        - Input: ``(N, C, *)`` with ``C`` divisible by ``num_groups``. Output: the input's shape.
+    """
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
+        )
+    if input.shape[1] % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {_shape(input)} and num_groups={num_groups}"
+        )
+    return apply(
+        _group_norm_fn,
+        "NativeGroupNorm",
+        (input, weight, bias),
+        groups=int(num_groups),
+        eps=float(eps),
+    )
+
+
+def _local_response_norm_fn(x, *, size, alpha, beta, k):
+    """``x / (k + alpha * mean of x^2 over size neighbouring channels) ** beta``."""
+    sq = jnp.pad(x * x, [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2))
+    window = (1, size) + (1,) * (x.ndim - 2)
+    sums = lax.reduce_window(sq, np.array(0, x.dtype), lax.add, window, (1,) * x.ndim, "VALID")
+    return x / (sums / size * alpha + k) ** beta
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """Normalise each element by the energy of ``size`` neighbouring channels (AlexNet's LRN).
+
+    Shape:
+        - Input: ``(N, C, *)``, at least 3-D. Output: the input's shape.
+    """
+    if input.ndim < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    return apply(
+        _local_response_norm_fn,
+        "Div",
+        (input,),
+        size=int(size),
+        alpha=float(alpha),
+        beta=float(beta),
+        k=float(k),
+    )
+
+
+# -- embedding ------------------------------------------------------------------------------------
+
+
+def _embedding_fn(idx, w, *, padding_idx, scale_grad_by_freq):
+    out = w[idx]
+    if scale_grad_by_freq:  # the same value, its gradient divided by the index's count
+        counts = jnp.zeros(w.shape[0], w.dtype).at[idx.reshape(-1)].add(1)[idx][..., None]
+        out = lax.stop_gradient(out) + (out - lax.stop_gradient(out)) / counts
+    if padding_idx is not None:  # the padding row gets no gradient
+        out = jnp.where((idx == padding_idx)[..., None], lax.stop_gradient(out), out)
+    return out
+
+
+def _embedding_renorm_fn(w, idx, *, max_norm, norm_type):
+    rows = jnp.zeros(w.shape[0], bool).at[idx.reshape(-1)].set(True)
+    norms = jnp.linalg.norm(w, ord=norm_type, axis=1)
+    scale = jnp.where(rows & (norms > max_norm), max_norm / (norms + 1e-7), 1)
+    return w * scale[:, None].astype(w.dtype)
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """PyTorch's ``embedding_renorm_``: rows looked up by ``input`` whose norm exceeds
+    ``max_norm`` are rescaled to it, in place and outside autograd."""
+    with no_grad():
+        new = apply(
+            _embedding_renorm_fn,
+            "EmbeddingRenorm",
+            (weight.detach(), input),
+            max_norm=float(max_norm),
+            norm_type=float(norm_type),
+        )
+        weight.copy_(new)
+
+
+def _check_embedding_indices(input: Tensor, num: int) -> None:
+    if input.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got torch.{_type_name(input.dtype)}Tensor instead (while "
+            "checking arguments for embedding)"
+        )
+    if _concrete(input) and input.numel():
+        v = _values(input)
+        if v.min() < 0 or v.max() >= num:
+            raise IndexError("index out of range in self")
+
+
+def _padding_index(padding_idx, num: int):
+    if padding_idx is None:
+        return None
+    if padding_idx > 0:
+        assert padding_idx < num, "Padding_idx must be within num_embeddings"
+    elif padding_idx < 0:
+        assert padding_idx >= -num, "Padding_idx must be within num_embeddings"
+        padding_idx += num
+    return int(padding_idx)
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Look up the rows of ``weight`` at the indices ``input``.
+
+    Args:
+        padding_idx: the row at this index gets no gradient.
+        max_norm: looked-up rows longer than this (``norm_type``-norm) are first rescaled to it,
+            in place, as PyTorch does.
+        scale_grad_by_freq: divide each row's gradient by its index's count in ``input``.
+        sparse: accepted for compatibility; gradients are always dense in torchlike.
+
+    Shape:
+        - Input: ``(*)`` int64 or int32 indices; weight ``(num_embeddings, embedding_dim)``.
+        - Output: ``(*, embedding_dim)``.
+    """
+    _check_embedding_indices(input, weight.shape[0])
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return apply(
+        _embedding_fn,
+        "Embedding",
+        (input, weight),
+        padding_idx=padding_idx,
+        scale_grad_by_freq=bool(scale_grad_by_freq),
+    )
+
+
+def _embedding_bag_fn(idx, w, offsets, psw, *, mode, num_bags, padding_idx):
+    """Reduce the looked-up rows bag by bag; bag ``i`` holds ``idx[offsets[i]:offsets[i + 1]]``."""
+    if idx.ndim == 2:  # fixed-size bags, one per row
+        bag = jnp.repeat(jnp.arange(idx.shape[0]), idx.shape[1])
+        idx = idx.reshape(-1)
+    else:
+        bag = jnp.searchsorted(offsets, jnp.arange(idx.shape[0]), side="right") - 1
+    used = jnp.ones(idx.shape, bool) if padding_idx is None else idx != padding_idx
+    rows = w[idx]
+    if psw is not None:
+        rows = rows * psw.reshape(-1)[:, None]
+    if mode == "max":
+        rows = jnp.where(used[:, None], rows, -jnp.inf)
+        out = jax.ops.segment_max(rows, bag, num_segments=num_bags)
+        return jnp.where(jnp.isneginf(out), 0, out)
+    rows = jnp.where(used[:, None], rows, 0)
+    out = jax.ops.segment_sum(rows, bag, num_segments=num_bags)
+    if mode == "mean":
+        count = jax.ops.segment_sum(used.astype(w.dtype), bag, num_segments=num_bags)
+        out = out / jnp.maximum(count, 1)[:, None]
+    return out
+
+
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Sums, means or maxima of bags of embeddings, without building the per-index rows.
+
+    Args:
+        input: ``(B, L)`` (``B`` bags of ``L`` indices), or 1-D indices cut into bags by
+            ``offsets`` (the start of each bag).
+        mode: ``'sum'``, ``'mean'`` or ``'max'``; an empty bag gives zeros.
+        per_sample_weights: weights of ``input``'s shape, ``mode='sum'`` only.
+        include_last_offset: ``offsets`` has one more entry, the end of the last bag.
+        padding_idx: entries equal to it are left out of their bag (and of the mean's count).
+
+    Shape:
+        - Output: ``(B, embedding_dim)``.
+    """
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+            f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+            "GitHub."
+        )
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a "
+                "mini-batch of fixed length sequences. However, found offsets of type Tensor"
+            )
+        num_bags = input.shape[0]
+    elif input.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        num_bags = offsets.shape[0] - (1 if include_last_offset else 0)
+    else:
+        raise ValueError(
+            f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}"
+        )
+    _check_embedding_indices(input, weight.shape[0])
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return apply(
+        _embedding_bag_fn,
+        "EmbeddingBag",
+        (input, weight, offsets, per_sample_weights),
+        mode=mode,
+        num_bags=int(num_bags),
+        padding_idx=padding_idx,
+    )
+
+
+# -- folding --------------------------------------------------------------------------------------
+
+
+def _block_slices(out_size, kernel, dilation, stride):
+    """For each kernel offset ``(i, j)``: the strided slices of the padded image it reads."""
+    for i, j in itertools.product(range(kernel[0]), range(kernel[1])):
+        yield (
+            _strided(i * dilation[0], out_size[0], stride[0]),
+            _strided(j * dilation[1], out_size[1], stride[1]),
+        )
+
+
+def _unfold_fn(x, *, kernel, dilation, padding, stride, blocks):
+    xp = jnp.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p) for p in padding])
+    cols = jnp.stack([xp[(..., *s)] for s in _block_slices(blocks, kernel, dilation, stride)], -3)
+    # (..., C, kH * kW, bH, bW) -> (..., C * kH * kW, bH * bW), channel-major as in PyTorch.
+    return cols.reshape(*x.shape[:-3], -1, blocks[0] * blocks[1])
+
+
+def _fold_fn(x, *, output_size, kernel, dilation, padding, stride, blocks):
+    lead = x.shape[:-2]
+    k = kernel[0] * kernel[1]
+    cols = x.reshape(*lead, -1, k, *blocks)
+    padded = [n + 2 * p for n, p in zip(output_size, padding)]
+    out = jnp.zeros((*lead, cols.shape[-4], *padded), x.dtype)
+    for i, s in enumerate(_block_slices(blocks, kernel, dilation, stride)):
+        out = out.at[(..., *s)].add(cols[..., i, :, :])
+    return out[
+        ..., padding[0] : padding[0] + output_size[0], padding[1] : padding[1] + output_size[1]
+    ]
+
+
+def _blocks(size, kernel, dilation, padding, stride) -> tuple[int, ...]:
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, d, p, s in zip(size, kernel, dilation, padding, stride)
+    )
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Extract sliding ``kernel_size`` blocks of an image as columns (im2col).
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: ``(N, C * kH * kW, L)``, ``L`` the number of blocks, channel-major as PyTorch.
+    """
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
+        )
+    kernel, dilation, padding, stride = map(_pair, (kernel_size, dilation, padding, stride))
+    blocks = _blocks(input.shape[-2:], kernel, dilation, padding, stride)
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"Given input with spatial size ({input.shape[-2]}, {input.shape[-1]}), "
+            f"kernel_size=({kernel[0]}, {kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), "
+            f"padding=({padding[0]}, {padding[1]}), calculated shape of the array of sliding "
+            f"blocks as ({blocks[0]}, {blocks[1]}), but its components must be at least one."
+        )
+    return apply(
+        _unfold_fn,
+        "Im2Col",
+        (input,),
+        kernel=kernel,
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+        blocks=blocks,
+    )
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sum columns of sliding blocks back into an image (col2im), :func:`unfold`'s adjoint.
+
+    Shape:
+        - Input: ``(N, C * kH * kW, L)`` or ``(C * kH * kW, L)``.
+        - Output: ``(N, C, *output_size)``.
+    """
+    if input.ndim not in (2, 3):
+        raise NotImplementedError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+            f"(got {input.ndim}D)"
+        )
+    output_size, kernel, dilation, padding, stride = map(
+        _pair, (output_size, kernel_size, dilation, padding, stride)
+    )
+    k = kernel[0] * kernel[1]
+    if input.shape[-2] % k:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={input.shape[-2]} and "
+            f"kernel_size=({kernel[0]}, {kernel[1]})."
+        )
+    blocks = _blocks(output_size, kernel, dilation, padding, stride)
+    if math.prod(blocks) != input.shape[-1]:
+        raise RuntimeError(
+            f"Given output_size=({output_size[0]}, {output_size[1]}), kernel_size=({kernel[0]}, "
+            f"{kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
+            f"{padding[1]}), stride=({stride[0]}, {stride[1]}), expected size of input's "
+            f"dimension {input.ndim - 1} to match the calculated number of sliding blocks "
+            f"{blocks[0]} * {blocks[1]} = {math.prod(blocks)}, but got "
+            f"input.size({input.ndim - 1})={input.shape[-1]}."
+        )
+    return apply(
+        _fold_fn,
+        "Col2Im",
+        (input,),
+        output_size=output_size,
+        kernel=kernel,
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+        blocks=blocks,
+    )
+
+
 # -- encoding -------------------------------------------------------------------------------------
 
 
@@ -1071,3 +2369,346 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         if v.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
     return apply(_one_hot_fn, "OneHot", (tensor,), num_classes=int(num_classes))
+
+
+# -- attention ------------------------------------------------------------------------------------
+
+
+def _attention_weights(scores, *, safe):
+    """Softmax over the last dim; with ``safe``, rows masked out entirely give zeros, not NaN
+    (PyTorch's ``scaled_dot_product_attention``; its ``multi_head_attention_forward`` with
+    ``need_weights`` gives NaN there, as plain softmax does)."""
+    if not safe:
+        return jax.nn.softmax(scores, axis=-1)
+    dead = jnp.all(scores == -jnp.inf, axis=-1, keepdims=True)
+    weights = jax.nn.softmax(jnp.where(dead, jnp.zeros((), scores.dtype), scores), axis=-1)
+    return jnp.where(dead, jnp.zeros((), scores.dtype), weights)
+
+
+def _additive_mask(mask, dtype):
+    """A float mask (added to the scores) as is; a boolean one (True: attend) as 0 / -inf."""
+    if mask is None or jnp.issubdtype(mask.dtype, jnp.floating):
+        return mask
+    return jnp.where(mask, jnp.zeros((), dtype), jnp.asarray(-jnp.inf, dtype))
+
+
+def _attention_dropout(weights, key_data, p: float):
+    if p == 1:  # no 1 / (1 - p) anywhere: it would make the gradient NaN
+        return jnp.zeros_like(weights)
+    keep = jax.random.bernoulli(jax.random.wrap_key_data(key_data), 1 - p, weights.shape)
+    return jnp.where(
+        keep, weights / jnp.asarray(1 - p, weights.dtype), jnp.zeros((), weights.dtype)
+    )
+
+
+def _sdpa_fn(q, k, v, mask, key_data, *, dropout_p, is_causal, scale, gqa, safe=True):
+    if gqa:
+        k = jnp.repeat(k, q.shape[-3] // k.shape[-3], axis=-3)
+        v = jnp.repeat(v, q.shape[-3] // v.shape[-3], axis=-3)
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q @ jnp.swapaxes(k, -1, -2)) * jnp.asarray(scale, q.dtype)
+    if is_causal:
+        causal = jnp.tril(jnp.ones((q.shape[-2], k.shape[-2]), bool))
+        scores = jnp.where(causal, scores, jnp.asarray(-jnp.inf, q.dtype))
+    if mask is not None:
+        scores = scores + _additive_mask(mask, q.dtype)
+    weights = _attention_weights(scores, safe=safe)
+    if key_data is not None:
+        weights = _attention_dropout(weights, key_data, dropout_p)
+    return weights @ v, weights
+
+
+def _sdpa_output_fn(*args, **static):
+    return _sdpa_fn(*args, **static)[0]
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """``softmax(Q K^T * scale + mask) V``, as PyTorch's math reference.
+
+    Args:
+        attn_mask: a boolean mask (True: take part in attention) or a float mask added to the
+            scores; broadcast to ``(N, ..., L, S)``.
+        dropout_p: dropout on the attention weights (always applied when > 0, as in PyTorch).
+        is_causal: mask out keys after each query (top-left aligned ``tril``); combined with
+            ``attn_mask`` when both are given.
+        scale: defaults to ``1 / sqrt(E)``.
+        enable_gqa: grouped-query attention: key/value heads are repeated to the query's.
+
+    Rows whose keys are all masked out give zeros (PyTorch's), not NaN.
+
+    Shape:
+        - query ``(N, ..., L, E)``, key ``(N, ..., S, E)``, value ``(N, ..., S, Ev)``.
+        - Output: ``(N, ..., L, Ev)``.
+    """
+    if query.dtype is not key.dtype or query.dtype is not value.dtype:
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead."
+        )
+    if attn_mask is not None and not (
+        attn_mask.dtype is _dtype.bool_ or attn_mask.dtype is query.dtype
+    ):
+        raise RuntimeError(
+            "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+            f"attn_mask.dtype: {attn_mask.dtype} and  query.dtype: {query.dtype} instead."
+        )
+    use_dropout = dropout_p > 0
+    key_data = jax.random.key_data(next_key()) if use_dropout else None
+    return apply(
+        _sdpa_output_fn,
+        "ScaledDotProductAttention",
+        (query, key, value, attn_mask, key_data),
+        dropout_p=float(dropout_p),
+        is_causal=bool(is_causal),
+        scale=None if scale is None else float(scale),
+        gqa=bool(enable_gqa) and query.ndim >= 3 and query.shape[-3] != key.shape[-3],
+    )
+
+
+def _pad_last(mask, n: int):
+    return None if mask is None else jnp.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, n)])
+
+
+def _mha_fn(
+    query, key, value, in_w, in_b, q_w, k_w, v_w, bias_k, bias_v, out_w, out_b, attn_mask,
+    key_padding_mask, key_data, *, num_heads, add_zero_attn, dropout_p, need_weights, average,
+):  # fmt: skip
+    """Multi-head attention over ``(L, N, E)`` inputs, with float masks (or None); returns the
+    output (and the weights)."""
+    tgt_len, bsz, embed_dim = query.shape
+    head_dim = embed_dim // num_heads
+    if in_w is not None:
+        q_w, k_w, v_w = jnp.split(in_w, 3)
+    b_q, b_k, b_v = (None,) * 3 if in_b is None else jnp.split(in_b, 3)
+    q, k, v = _linear_fn(query, q_w, b_q), _linear_fn(key, k_w, b_k), _linear_fn(value, v_w, b_v)
+
+    # Extra key/value positions that every query sees: learned ones (bias_kv), then zeros.
+    extra_k, extra_v = [], []
+    if bias_k is not None:
+        extra_k.append(jnp.broadcast_to(bias_k, (1, bsz, embed_dim)))
+        extra_v.append(jnp.broadcast_to(bias_v, (1, bsz, embed_dim)))
+    if add_zero_attn:
+        extra_k.append(jnp.zeros((1, bsz, embed_dim), q.dtype))
+        extra_v.append(jnp.zeros((1, bsz, embed_dim), q.dtype))
+    if extra_k:
+        k, v = jnp.concatenate([k, *extra_k]), jnp.concatenate([v, *extra_v])
+        attn_mask = _pad_last(attn_mask, len(extra_k))
+        key_padding_mask = _pad_last(key_padding_mask, len(extra_k))
+
+    def heads(x):  # (S, N, E) -> (N, H, S, head_dim)
+        return x.reshape(x.shape[0], bsz, num_heads, head_dim).transpose(1, 2, 0, 3)
+
+    src_len = k.shape[0]
+    mask = None
+    if attn_mask is not None:
+        mask = attn_mask
+        if attn_mask.ndim == 3:  # (N * H, L, S)
+            mask = attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
+    if key_padding_mask is not None:
+        kpm = key_padding_mask[:, None, None, :]
+        mask = kpm if mask is None else mask + kpm
+    out, weights = _sdpa_fn(
+        heads(q),
+        heads(k),
+        heads(v),
+        mask,
+        key_data,
+        dropout_p=dropout_p,
+        is_causal=False,
+        scale=None,
+        gqa=False,
+        safe=not need_weights,
+    )
+    out = out.transpose(2, 0, 1, 3).reshape(tgt_len, bsz, embed_dim)
+    out = _linear_fn(out, out_w, out_b)
+    if not need_weights:
+        return out
+    return out, weights.mean(axis=1) if average else weights
+
+
+def _mha_is_batched(query, key, value, key_padding_mask, attn_mask, num_heads: int) -> bool:
+    """PyTorch's ``_mha_shape_check``: whether the inputs are batched, checking their ranks."""
+    if query.dim() not in (2, 3):
+        raise AssertionError(
+            "query should be unbatched 2D or batched 3D tensor but received "
+            f"{query.dim()}-D query tensor"
+        )
+    batched = query.dim() == 3
+    what = "batched (3-D)" if batched else "unbatched (2-D)"
+    for name, t in (("key", key), ("value", value)):
+        if t.dim() != query.dim():
+            raise AssertionError(
+                f"For {what} `query`, expected `{name}` to be {query.dim()}-D but got a "
+                f"{t.dim()}-D tensor instead"
+            )
+    if key_padding_mask is not None and key_padding_mask.dim() != query.dim() - 1:
+        raise AssertionError(
+            f"For {what} `query`, expected `key_padding_mask` to be `None` or "
+            f"{query.dim() - 1}-D but got a {key_padding_mask.dim()}-D tensor instead"
+        )
+    if attn_mask is not None and attn_mask.dim() not in (2, 3):
+        raise AssertionError(
+            f"For {what} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but got a "
+            f"{attn_mask.dim()}-D tensor instead"
+        )
+    if not batched and attn_mask is not None and attn_mask.dim() == 3:
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if tuple(attn_mask.shape) != expected:
+            raise AssertionError(
+                f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}"
+            )
+    return batched
+
+
+def _check_mask_dtype(mask, name: str) -> None:
+    if mask is not None and mask.dtype is not _dtype.bool_ and not mask.dtype.is_floating_point:
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+
+
+def _masked_to_float_fn(mask, *, dtype):
+    return jnp.where(mask, jnp.asarray(-jnp.inf, dtype), jnp.zeros((), dtype))
+
+
+def _canonical_mask(
+    mask: Tensor | None,
+    mask_name: str,
+    other_type,
+    other_name: str,
+    target_type,
+    check_other: bool = True,
+) -> Tensor | None:
+    """PyTorch's helper: a boolean mask (True: masked out) as a float mask of ``target_type``
+    (``-inf``/0), warning, as PyTorch does, when it is mixed with a mask of another type."""
+    if mask is None:
+        return None
+    _check_mask_dtype(mask, mask_name)
+    if check_other and other_type is not None and mask.dtype is not other_type:
+        warnings.warn(
+            f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type "
+            "for both instead.",
+            stacklevel=3,
+        )
+    if mask.dtype.is_floating_point:
+        return mask
+    return apply(_masked_to_float_fn, "MaskedFill", (mask,), dtype=target_type.np)
+
+
+def multi_head_attention_forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    embed_dim_to_check: int,
+    num_heads: int,
+    in_proj_weight: Tensor | None,
+    in_proj_bias: Tensor | None,
+    bias_k: Tensor | None,
+    bias_v: Tensor | None,
+    add_zero_attn: bool,
+    dropout_p: float,
+    out_proj_weight: Tensor,
+    out_proj_bias: Tensor | None,
+    training: bool = True,
+    key_padding_mask: Tensor | None = None,
+    need_weights: bool = True,
+    attn_mask: Tensor | None = None,
+    use_separate_proj_weight: bool = False,
+    q_proj_weight: Tensor | None = None,
+    k_proj_weight: Tensor | None = None,
+    v_proj_weight: Tensor | None = None,
+    static_k: Tensor | None = None,
+    static_v: Tensor | None = None,
+    average_attn_weights: bool = True,
+    is_causal: bool = False,
+) -> tuple[Tensor, Tensor | None]:
+    """Multi-head attention (the computation of ``nn.MultiheadAttention``), as one op.
+
+    Boolean masks mark positions that may NOT be attended (True: masked out); float masks are
+    added to the scores. ``is_causal`` is only a hint that ``attn_mask`` is causal, as in PyTorch:
+    the mask is what is applied. ``static_k``/``static_v`` are not supported.
+
+    Shape:
+        - query ``(L, N, E)`` or ``(L, E)``; key ``(S, N, kdim)``; value ``(S, N, vdim)``.
+        - key_padding_mask ``(N, S)`` or ``(S)``; attn_mask ``(L, S)`` or ``(N * num_heads, L, S)``.
+        - Output: ``(L, N, E)``, and the weights ``(N, L, S)`` (``(N, num_heads, L, S)`` when
+          not averaged), or None when ``need_weights`` is False.
+    """
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError("torchlike's multi_head_attention_forward has no static_k/v")
+    batched = _mha_is_batched(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    other = None if attn_mask is None else attn_mask.dtype
+    key_padding_mask = _canonical_mask(
+        key_padding_mask, "key_padding_mask", other, "attn_mask", query.dtype
+    )
+    attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
+    if is_causal and attn_mask is None:
+        raise RuntimeError(
+            "Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+            "method `generate_square_subsequent_mask` to create this mask."
+        )
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(
+            f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}"
+        )
+    if embed_dim % num_heads:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(
+                f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                f"{value.shape[:2]}"
+            )
+        in_proj_weight = None
+    else:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+        q_proj_weight = k_proj_weight = v_proj_weight = None
+    if attn_mask is not None:
+        expected = (
+            (tgt_len, src_len) if attn_mask.dim() == 2 else (bsz * num_heads, tgt_len, src_len)
+        )
+        if tuple(attn_mask.shape) != expected:
+            raise RuntimeError(
+                f"The shape of the {attn_mask.dim()}D attn_mask is {attn_mask.shape}, but should "
+                f"be {expected}."
+            )
+    if key_padding_mask is not None and tuple(key_padding_mask.shape) != (bsz, src_len):
+        raise RuntimeError(
+            f"Expected key_padded_mask.shape equal to {(bsz, src_len)}, but got "
+            f"{tuple(key_padding_mask.shape)}"
+        )
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError(f"bias_{'k' if bias_v is None else 'v'} is set but bias_"
+                             f"{'v' if bias_v is None else 'k'} is None")  # fmt: skip
+    use_dropout = training and dropout_p > 0
+    out = apply(
+        _mha_fn,
+        "MultiheadAttention",
+        (query, key, value, in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight,
+         v_proj_weight, bias_k, bias_v, out_proj_weight, out_proj_bias, attn_mask,
+         key_padding_mask, jax.random.key_data(next_key()) if use_dropout else None),
+        num_heads=int(num_heads),
+        add_zero_attn=bool(add_zero_attn),
+        dropout_p=float(dropout_p),
+        need_weights=bool(need_weights),
+        average=bool(average_attn_weights),
+    )  # fmt: skip
+    out, weights = out if need_weights else (out, None)
+    if not batched:
+        out = out.squeeze(1)
+        weights = None if weights is None else weights.squeeze(0)
+    return out, weights

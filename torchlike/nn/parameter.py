@@ -54,7 +54,11 @@ class _VariableTensor(Tensor):
             super().__setattr__(name, value)
 
     def __deepcopy__(self, memo):
-        new = type(self)(Tensor._wrap(jnp.array(self._data, copy=True)), self.requires_grad)
+        data = Tensor._wrap(jnp.array(self._data, copy=True))
+        if isinstance(self, Parameter):
+            new = type(self)(data, self.requires_grad)
+        else:  # a buffer: its second argument is ``persistent``
+            new = type(self)(data, self.get_metadata("persistent", True))
         if self.grad is not None:
             new.grad = Tensor._wrap(jnp.array(self.grad._data, copy=True))
         memo[id(self)] = new

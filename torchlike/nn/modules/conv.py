@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv2d`` (PyTorch's ``torch/nn/modules/conv.py``)."""
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d`` (PyTorch's
+``torch/nn/modules/conv.py``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from ..._ops.creation import empty
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..functional import _pair
+from ..functional import _ntuple
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -72,6 +73,16 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        conv = (F.conv1d, F.conv2d, F.conv3d)[len(self.kernel_size) - 1]
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
+
     def extra_repr(self) -> str:
         s = (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -124,6 +135,12 @@ def _check_conv_args(in_channels, out_channels, stride, padding, groups, padding
         )
 
 
+def _conv_args(n: int, kernel_size, stride, padding, dilation) -> tuple:
+    """The ``n``-tuples a convolution stores (a padding string is kept as it is)."""
+    padding = padding if isinstance(padding, str) else _ntuple(padding, n)
+    return _ntuple(kernel_size, n), _ntuple(stride, n), padding, _ntuple(dilation, n)
+
+
 class Conv2d(_ConvNd):
     """2-D convolution (cross-correlation) over NCHW images.
 
@@ -165,15 +182,18 @@ class Conv2d(_ConvNd):
         device=None,
         dtype=None,
     ) -> None:
+        kernel_size, stride, padding, dilation = _conv_args(
+            2, kernel_size, stride, padding, dilation
+        )
         super().__init__(
             in_channels,
             out_channels,
-            _pair(kernel_size),
-            _pair(stride),
-            padding if isinstance(padding, str) else _pair(padding),
-            _pair(dilation),
+            kernel_size,
+            stride,
+            padding,
+            dilation,
             False,
-            _pair(0),
+            (0, 0),
             groups,
             bias,
             padding_mode,
@@ -181,12 +201,327 @@ class Conv2d(_ConvNd):
             dtype=dtype,
         )
 
-    def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return F.conv2d(
-                padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+
+class Conv1d(_ConvNd):
+    """1-D convolution (cross-correlation) over ``(N, C, L)`` sequences.
+
+    Args:
+        in_channels, out_channels, groups, bias, padding_mode: as :class:`Conv2d`.
+        kernel_size, stride, dilation: an int or a 1-tuple.
+        padding: an int, a 1-tuple, ``'valid'`` or ``'same'`` (stride 1 only). Default: 0.
+
+    Shape:
+        - Input: ``(N, C_in, L)`` or ``(C_in, L)``.
+        - Output: ``(N, C_out, L_out)`` or ``(C_out, L_out)``, with
+          ``L_out = (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
+
+    Attributes:
+        weight: ``(out_channels, in_channels / groups, kernel_size)``, initialised from
+            ``U(-sqrt(k), sqrt(k))`` with ``k = groups / (in_channels * kernel_size)``.
+        bias: ``(out_channels)``, initialised from the same distribution.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        kernel_size, stride, padding, dilation = _conv_args(
+            1, kernel_size, stride, padding, dilation
+        )
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            False,
+            (0,),
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution (cross-correlation) over ``(N, C, D, H, W)`` volumes.
+
+    Args:
+        in_channels, out_channels, groups, bias, padding_mode: as :class:`Conv2d`.
+        kernel_size, stride, dilation: an int or a triple.
+        padding: an int, a triple, ``'valid'`` or ``'same'`` (stride 1 only). Default: 0.
+
+    Shape:
+        - Input: ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``.
+        - Output: ``(N, C_out, D_out, H_out, W_out)``, each size as in :class:`Conv1d`.
+
+    Attributes:
+        weight: ``(out_channels, in_channels / groups, kD, kH, kW)``, initialised from
+            ``U(-sqrt(k), sqrt(k))`` with ``k = groups / (in_channels * kD * kH * kW)``.
+        bias: ``(out_channels)``, initialised from the same distribution.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        kernel_size, stride, padding, dilation = _conv_args(
+            3, kernel_size, stride, padding, dilation
+        )
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            False,
+            (0, 0, 0),
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What transposed convolutions add: ``output_padding``, and ``output_size`` in forward."""
+
+    def __init__(
+        self,
+        n: int,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride,
+        padding,
+        output_padding,
+        groups: int,
+        bias: bool,
+        dilation,
+        padding_mode: str,
+        device=None,
+        dtype=None,
+    ) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            raise ValueError(f"padding='{padding}' is not supported for {type(self).__name__}")
+        kernel_size, stride, padding, dilation = _conv_args(
+            n, kernel_size, stride, padding, dilation
+        )
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            True,
+            _ntuple(output_padding, n),
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
+        """The ``output_padding`` that makes the output ``output_size`` (PyTorch's rule)."""
+        if output_size is None:
+            return self.output_padding
+        n = len(self.kernel_size)
+        leading = 2 if input.ndim == n + 2 else 1
+        if len(output_size) == leading + n:
+            output_size = output_size[leading:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or "
+                f"{leading + n} elements (got {len(output_size)})"
             )
-        return F.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        geometry = zip(
+            input.shape[leading:], self.stride, self.padding, self.dilation, self.kernel_size
+        )
+        min_sizes = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in geometry]
+        max_sizes = [lo + s - 1 for lo, s in zip(min_sizes, self.stride)]
+        for want, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if not lo <= want <= hi:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from "
+                    f"{min_sizes} to {max_sizes} (for an input of "
+                    f"torch.Size({list(input.shape[2:])}))"
+                )
+        return tuple(want - lo for want, lo in zip(output_size, min_sizes))
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[
+            len(self.kernel_size) - 1
+        ]
+        return conv(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
+        )
+
+
+_TRANSPOSED_DOC = """{n}-D transposed convolution ("deconvolution"): the gradient of
+    :class:`Conv{n}d` with respect to its input, which maps each input pixel to a kernel patch.
+
+    Args:
+        in_channels, out_channels, groups, bias: as :class:`Conv{n}d`.
+        kernel_size, stride, dilation: an int or a {tuple}.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros pad the input on each side.
+            Default: 0.
+        output_padding: extra size on one side of the output, choosing among the input sizes a
+            strided convolution maps to the same size. Default: 0.
+        padding_mode: only ``'zeros'``.
+
+    ``forward(input, output_size=None)``: ``output_size`` picks ``output_padding`` for this call.
+
+    Shape:
+        - Input: ``(N, C_in, {dims})`` or unbatched without ``N``.
+        - Output: ``(N, C_out, {dims_out})``, each size
+          ``(size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``.
+
+    Attributes:
+        weight: ``(in_channels, out_channels / groups, {kernel})``, initialised from
+            ``U(-sqrt(k), sqrt(k))`` with ``k = groups / (out_channels * prod(kernel_size))``.
+        bias: ``(out_channels)``, initialised from the same distribution.
+    """
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    __doc__ = _TRANSPOSED_DOC.format(n=1, tuple="1-tuple", dims="L", dims_out="L_out", kernel="k")
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            1,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            bias,
+            dilation,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    __doc__ = _TRANSPOSED_DOC.format(
+        n=2, tuple="pair", dims="H, W", dims_out="H_out, W_out", kernel="kH, kW"
+    )
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            2,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            bias,
+            dilation,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    __doc__ = _TRANSPOSED_DOC.format(
+        n=3, tuple="triple", dims="D, H, W", dims_out="D_out, H_out, W_out", kernel="kD, kH, kW"
+    )
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            3,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            bias,
+            dilation,
+            padding_mode,
+            device=device,
+            dtype=dtype,
         )

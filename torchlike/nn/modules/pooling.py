@@ -1,31 +1,29 @@
-"""Pooling layers: ``MaxPool2d`` and ``AvgPool2d`` (PyTorch's ``torch/nn/modules/pooling.py``)."""
+"""Pooling layers: max, average and adaptive pooling (PyTorch's ``torch/nn/modules/pooling.py``)."""
 
 from __future__ import annotations
 
 from ..._tensor import Tensor
 from .. import functional as F
+from ..functional import _ntuple
 from .module import Module
 
-__all__ = ["AvgPool2d", "MaxPool2d"]
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+]
 
 
-class MaxPool2d(Module):
-    """2-D max pooling.
-
-    Args:
-        kernel_size: the window size, an int or a pair.
-        stride: the window step. Default: ``kernel_size``.
-        padding: implicit ``-inf`` padding on both sides, at most half the kernel. Default: 0.
-        dilation: spacing between window elements. Default: 1.
-        return_indices: also return the flat index of each maximum. Default: ``False``.
-        ceil_mode: round the output size up instead of down. Default: ``False``.
-
-    Shape:
-        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, with
-          ``H_out = (H + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
-    """
-
+class _MaxPoolNd(Module):
     def __init__(
         self,
         kernel_size,
@@ -43,6 +41,59 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """1-D max pooling.
+
+    Args:
+        kernel_size: the window size.
+        stride: the window step. Default: ``kernel_size``.
+        padding: implicit ``-inf`` padding on both sides, at most half the kernel. Default: 0.
+        dilation: spacing between window elements. Default: 1.
+        return_indices: also return the index of each maximum. Default: ``False``.
+        ceil_mode: round the output size up instead of down. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``, with
+          ``L_out = (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
+    """
+
+    def forward(self, input: Tensor):
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
+class MaxPool2d(_MaxPoolNd):
+    """2-D max pooling.
+
+    Args:
+        kernel_size: the window size, an int or a pair.
+        stride: the window step. Default: ``kernel_size``.
+        padding: implicit ``-inf`` padding on both sides, at most half the kernel. Default: 0.
+        dilation: spacing between window elements. Default: 1.
+        return_indices: also return the flat index of each maximum. Default: ``False``.
+        ceil_mode: round the output size up instead of down. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, with
+          ``H_out = (H + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
+    """
+
     def forward(self, input: Tensor):
         return F.max_pool2d(
             input,
@@ -54,29 +105,75 @@ class MaxPool2d(Module):
             return_indices=self.return_indices,
         )
 
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+
+class MaxPool3d(_MaxPoolNd):
+    """3-D max pooling; arguments as :class:`MaxPool2d` (ints or triples), indices flat over
+    ``D * H * W``.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :class:`MaxPool2d`.
+    """
+
+    def forward(self, input: Tensor):
+        return F.max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
         )
 
 
-class AvgPool2d(Module):
-    """2-D average pooling.
+class AvgPool1d(Module):
+    """1-D average pooling.
 
     Args:
-        kernel_size: the window size, an int or a pair.
+        kernel_size: the window size.
         stride: the window step. Default: ``kernel_size``.
         padding: implicit zero padding on both sides, at most half the kernel. Default: 0.
         ceil_mode: round the output size up instead of down. Default: ``False``.
         count_include_pad: count the zero padding in the divisor. Default: ``True``.
-        divisor_override: divide every window sum by this instead. Default: ``None``.
 
     Shape:
-        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, with
-          ``H_out = (H + 2 * padding - kernel_size) // stride + 1``.
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``, with
+          ``L_out = (L + 2 * padding - kernel_size) // stride + 1``.
     """
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, 1)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, 1)
+        self.padding = _ntuple(padding, 1)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AvgPoolNd(Module):
+    """What 2-d and 3-d average pooling share: the arguments, stored as given, and repr."""
 
     def __init__(
         self,
@@ -95,6 +192,27 @@ class AvgPool2d(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """2-D average pooling.
+
+    Args:
+        kernel_size: the window size, an int or a pair.
+        stride: the window step. Default: ``kernel_size``.
+        padding: implicit zero padding on both sides, at most half the kernel. Default: 0.
+        ceil_mode: round the output size up instead of down. Default: ``False``.
+        count_include_pad: count the zero padding in the divisor. Default: ``True``.
+        divisor_override: divide every window sum by this instead. Default: ``None``.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, with
+          ``H_out = (H + 2 * padding - kernel_size) // stride + 1``.
+    """
+
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool2d(
             input,
@@ -106,5 +224,142 @@ class AvgPool2d(Module):
             self.divisor_override,
         )
 
+
+class AvgPool3d(_AvgPoolNd):
+    """3-D average pooling; arguments as :class:`AvgPool2d` (ints or triples).
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :class:`AvgPool2d`.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
+class _AdaptivePoolNd(Module):
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    """1-D average pooling to a fixed output length, whatever the input's.
+
+    Output position ``i`` averages inputs ``floor(i * L / L_out)`` to ``ceil((i + 1) * L /
+    L_out) - 1``.
+
+    Args:
+        output_size: the output length ``L_out``.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    """2-D average pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
+
+    Args:
+        output_size: ``H_out`` for a square output, or ``(H_out, W_out)``; a ``None`` keeps the
+            input's size along that dim.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePoolNd):
+    """1-D max pooling to a fixed output length, windows as :class:`AdaptiveAvgPool1d`'s.
+
+    Args:
+        output_size: the output length ``L_out``.
+        return_indices: also return the index of each maximum. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptivePoolNd):
+    """2-D max pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
+
+    Args:
+        output_size: ``H_out``, or ``(H_out, W_out)`` with ``None`` keeping the input's size.
+        return_indices: also return the flat index ``h * W + w`` of each maximum.
+            Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    """3-D average pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
+
+    Args:
+        output_size: an int, or ``(D_out, H_out, W_out)`` with ``None`` keeping the input's size.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: ``(N, C, D_out, H_out, W_out)`` or ``(C, D_out, H_out, W_out)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptivePoolNd):
+    """3-D max pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
+
+    Args:
+        output_size: an int, or ``(D_out, H_out, W_out)`` with ``None`` keeping the input's size.
+        return_indices: also return the flat index over ``D * H * W`` of each maximum.
+            Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: ``(N, C, D_out, H_out, W_out)`` or ``(C, D_out, H_out, W_out)``.
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
