@@ -7,6 +7,7 @@ optimizers, so a difference can only come from the optimizer.
 from __future__ import annotations
 
 import copy
+import inspect
 
 import jax
 import numpy as np
@@ -41,6 +42,56 @@ CASES = [
         "adamw_amsgrad",
         "AdamW",
         {"lr": 0.02, "betas": (0.5, 0.9), "weight_decay": 0.1, "amsgrad": True},
+    ),
+    ("rmsprop", "RMSprop", {"lr": 0.01}),
+    ("rmsprop_centered", "RMSprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-6, "centered": True}),
+    (
+        "rmsprop_momentum_centered_wd",
+        "RMSprop",
+        {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.1},
+    ),
+    ("rmsprop_momentum_maximize", "RMSprop", {"lr": 0.01, "momentum": 0.5, "maximize": True}),
+    ("adagrad", "Adagrad", {"lr": 0.1}),
+    (
+        "adagrad_decay_init_wd",
+        "Adagrad",
+        {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.1, "weight_decay": 0.1},
+    ),
+    ("adagrad_maximize", "Adagrad", {"lr": 0.1, "eps": 1e-6, "maximize": True}),
+    ("adadelta", "Adadelta", {"lr": 1.0}),
+    (
+        "adadelta_options",
+        "Adadelta",
+        {"lr": 0.5, "rho": 0.8, "eps": 1e-5, "weight_decay": 0.1, "maximize": True},
+    ),
+    ("adamax", "Adamax", {"lr": 0.01}),
+    (
+        "adamax_betas_wd",
+        "Adamax",
+        {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+    ),
+    ("adamax_maximize", "Adamax", {"lr": 0.01, "maximize": True}),
+    ("nadam", "NAdam", {"lr": 0.01}),
+    (
+        "nadam_decay_wd",
+        "NAdam",
+        {"lr": 0.01, "betas": (0.8, 0.99), "momentum_decay": 0.01, "weight_decay": 0.1},
+    ),
+    (
+        "nadam_decoupled_maximize",
+        "NAdam",
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True},
+    ),
+    ("radam", "RAdam", {"lr": 0.01}),
+    (
+        "radam_betas_wd",
+        "RAdam",
+        {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+    ),
+    (
+        "radam_decoupled_maximize",
+        "RAdam",
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True},
     ),
 ]
 IDS = [c[0] for c in CASES]
@@ -170,9 +221,11 @@ def test_param_without_grad_is_untouched(case):
     before = np.asarray(pair.params[1]).copy()
     pair.run(range(6), frozen=(1,))
     np.testing.assert_array_equal(np.asarray(pair.params[1]), before)
-    assert pair.opt.state[pair.params[1]] == {}
-    assert pair.params[1] not in pair.opt.state
-    assert 1 not in pair.opt.state_dict()["state"]
+    # Adagrad makes every state at creation; the others only at a parameter's first step.
+    has_state = pair.t_params[1] in pair.t_opt.state
+    assert (pair.opt.state[pair.params[1]] != {}) == has_state
+    assert (pair.params[1] in pair.opt.state) == has_state
+    assert (1 in pair.opt.state_dict()["state"]) == has_state
     pair.check()
 
 
@@ -214,6 +267,34 @@ def test_loads_torch_state_dict(case):
     pair.check()
     pair.run(range(8, 16))
     pair.check()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_torch_loads_our_state_dict(case):
+    """The other direction: torchlike's state dict, converted, drives a torch optimizer."""
+    _, name, kwargs = case
+    pair = _Pair(name, kwargs, np.float64, grouped=True)
+    pair.run(range(8))
+    t_params = [torch.tensor(np.asarray(p), requires_grad=True) for p in pair.params]
+    t_opt = getattr(torch.optim, name)(_groups(t_params, True, 1.0), lr=7.0)
+    ours = pair.opt.state_dict()
+    t_opt.load_state_dict(
+        {
+            "state": {
+                k: {n: torch.tensor(np.asarray(v)) for n, v in s.items()}
+                for k, s in ours["state"].items()
+            },
+            "param_groups": copy.deepcopy(ours["param_groups"]),
+        }
+    )
+    for k in range(8, 14):
+        pair.set_grads(k)
+        for tp, p in zip(t_params, pair.params):
+            tp.grad = torch.tensor(np.asarray(p.grad))
+        pair.t_opt.step()
+        t_opt.step()
+    for tp, ref in zip(t_params, pair.t_params):
+        _assert_close(tp.detach().numpy(), ref.detach().numpy(), pair.rtol)
 
 
 def test_option_changes_mid_run_match_torch():
@@ -351,6 +432,14 @@ def test_closure_zero_grad_and_param_groups():
         lambda m, ps: m.SGD(ps[0]),
         lambda m, ps: m.SGD([{"params": set(ps)}]),
         lambda m, ps: m.SGD([ps[0], 3]),
+        lambda m, ps: m.RMSprop(ps, alpha=-0.1),
+        lambda m, ps: m.RMSprop(ps, momentum=-0.1),
+        lambda m, ps: m.Adagrad(ps, lr_decay=-1.0),
+        lambda m, ps: m.Adagrad(ps, initial_accumulator_value=-1.0),
+        lambda m, ps: m.Adadelta(ps, rho=1.5),
+        lambda m, ps: m.Adamax(ps, betas=(0.9, 1.0)),
+        lambda m, ps: m.NAdam(ps, momentum_decay=-1.0),
+        lambda m, ps: m.RAdam(ps, eps=-1.0),
     ],
     ids=[
         "lr",
@@ -365,6 +454,14 @@ def test_closure_zero_grad_and_param_groups():
         "tensor",
         "set",
         "not_tensor",
+        "rmsprop_alpha",
+        "rmsprop_momentum",
+        "adagrad_lr_decay",
+        "adagrad_initial_accumulator",
+        "adadelta_rho",
+        "adamax_beta2",
+        "nadam_momentum_decay",
+        "radam_eps",
     ],
 )
 def test_errors_match_torch(make):
@@ -375,3 +472,227 @@ def test_errors_match_torch(make):
     with pytest.raises(type(expected.value)) as got:
         make(tl_optim, params)
     assert str(got.value) == str(expected.value)
+
+
+def _mlp(nn):
+    return nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3))
+
+
+def _train_step(model, opt, nn, x, y, sign):
+    opt.zero_grad()
+    loss = sign * nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+@pytest.mark.parametrize("mode", ["eager", "compiled"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_mlp_training_matches_torch(case, mode):
+    """100 steps of a whole training loop (torchlike's own forward and backward) in float32."""
+    _, name, kwargs = case
+    torch.manual_seed(0)
+    theirs, ours = _mlp(torch.nn), _mlp(tl.nn)
+    ours.load_state_dict({k: tl.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    t_opt = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    opt = getattr(tl_optim, name)(ours.parameters(), **kwargs)
+    step = tl.compile(_train_step) if mode == "compiled" else _train_step
+    sign = -1.0 if kwargs.get("maximize") else 1.0  # maximize -loss: a run that converges
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        x, y = rng.standard_normal((8, 4), np.float32), rng.standard_normal((8, 3), np.float32)
+        _train_step(theirs, t_opt, torch.nn, torch.from_numpy(x), torch.from_numpy(y), sign)
+        step(ours, opt, tl.nn, tl.from_numpy(x), tl.from_numpy(y), sign)
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(np.asarray(p), q.detach().numpy(), rtol=1e-5, atol=1e-5)
+    if mode == "compiled":
+        assert step.num_compiles == 1
+
+
+# Optax transformations driven through torchlike.optim.Optax: (id, transformation factory).
+OPTAX_CASES = [
+    ("adam", lambda: optax.adam(0.01)),
+    ("lion", lambda: optax.lion(1e-3, weight_decay=0.1)),
+    ("chain_lamb", lambda: optax.chain(optax.clip(0.5), optax.lamb(0.01))),
+]
+
+
+@pytest.mark.parametrize("make", [c[1] for c in OPTAX_CASES], ids=[c[0] for c in OPTAX_CASES])
+def test_optax_bridge_matches_optax(make):
+    """Optax(params, tx).step() follows tx.update / apply_updates on each parameter's tree,
+    leaves a parameter without a gradient (and its state) alone, and round-trips its state."""
+    weights = _weights(np.float32)
+    params = [Parameter(tl.tensor(w)) for w in weights]
+    opt = tl_optim.Optax(params, make())
+    tx = make()
+    ref_params = [jax.numpy.asarray(w) for w in weights]
+    ref_states = [tx.init(w) for w in ref_params]
+    update = jax.jit(tx.update)
+    t_params = [torch.tensor(w, requires_grad=True) for w in weights]
+    for k in range(10):
+        frozen = 3 if k < 4 else None
+        grads = _torch_grads(t_params, k)
+        for i, (p, g) in enumerate(zip(params, grads)):
+            p.grad = None if i == frozen else tl.tensor(g.numpy())
+            if i == frozen:
+                continue
+            updates, ref_states[i] = update(g.numpy(), ref_states[i], ref_params[i])
+            ref_params[i] = optax.apply_updates(ref_params[i], updates)
+        opt.step()
+        if k == 5:  # continue in a fresh optimizer loaded from the state dict
+            saved = opt.state_dict()
+            opt = tl_optim.Optax(params, make())
+            opt.load_state_dict(saved)
+    for p, r in zip(params, ref_params):
+        np.testing.assert_allclose(np.asarray(p), np.asarray(r), rtol=1e-6, atol=1e-7)
+    assert int(opt.state_dict()["state"][3]["step"]) == 6  # skipped while it had no gradient
+
+
+def test_optax_bridge_with_scheduler_matches_torch_sgd():
+    """optax.sgd with momentum is PyTorch's SGD; group lr scales it, so schedulers work."""
+    pair = _Pair("SGD", {"lr": 0.1, "momentum": 0.9}, np.float32)
+    pair.opt = tl_optim.Optax(pair.params, optax.sgd(0.1, momentum=0.9))
+    t_sched = torch.optim.lr_scheduler.StepLR(pair.t_opt, step_size=3, gamma=0.5)
+    sched = tl_optim.lr_scheduler.StepLR(pair.opt, step_size=3, gamma=0.5)
+    for k in range(10):
+        pair.set_grads(k)
+        pair.t_opt.step()
+        pair.opt.step()
+        t_sched.step()
+        sched.step()
+    assert pair.opt.param_groups[0]["lr"] == 0.5**3
+    for p, tp in zip(pair.params, pair.t_params):
+        _assert_close(np.asarray(p), tp.detach().numpy(), pair.rtol)
+
+
+def test_optax_bridge_in_compiled_step():
+    torch.manual_seed(0)
+    model, eager_model = _mlp(tl.nn), _mlp(tl.nn)
+    eager_model.load_state_dict(model.state_dict())
+    opt = tl_optim.Optax(model.parameters(), optax.lion(1e-3))
+    eager_opt = tl_optim.Optax(eager_model.parameters(), optax.lion(1e-3))
+    step = tl.compile(_train_step)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, y = rng.standard_normal((8, 4), np.float32), rng.standard_normal((8, 3), np.float32)
+        step(model, opt, tl.nn, tl.from_numpy(x), tl.from_numpy(y), 1.0)
+        _train_step(eager_model, eager_opt, tl.nn, tl.from_numpy(x), tl.from_numpy(y), 1.0)
+    assert step.num_compiles == 1
+    for p, q in zip(model.parameters(), eager_model.parameters()):
+        np.testing.assert_allclose(np.asarray(p), np.asarray(q), rtol=1e-6, atol=1e-7)
+
+
+def test_optax_bridge_rejects_non_transformation():
+    with pytest.raises(TypeError, match="optax.GradientTransformation"):
+        tl_optim.Optax([Parameter(tl.zeros(2))], 0.1)
+
+
+def _lbfgs_closure(model, opt, nn, x, y):
+    def closure():
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        return loss
+
+    return closure
+
+
+def _tree_to_tl(value):
+    """A PyTorch state (tensors in dicts and lists, numbers) with torchlike tensors."""
+    if isinstance(value, dict):
+        return {k: _tree_to_tl(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tree_to_tl(v) for v in value]
+    return tl.tensor(value.numpy()) if isinstance(value, torch.Tensor) else value
+
+
+def _assert_lbfgs_states(ours: dict, theirs: dict) -> None:
+    assert ours["param_groups"] == theirs["param_groups"]
+    assert list(ours["state"]) == list(theirs["state"]) == [0]
+    mine, ref = ours["state"][0], theirs["state"][0]
+    assert set(mine) == set(ref)
+    for key, value in ref.items():
+        values = value if isinstance(value, list) else [value]
+        got = mine[key] if isinstance(value, list) else [mine[key]]
+        assert len(got) == len(values), key
+        for a, b in zip(got, values):
+            if b is None:
+                assert a is None, key
+            else:
+                np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-7, err_msg=key)
+
+
+# L-BFGS divides by curvature estimates (y.s, y.y) at every iteration, which amplifies the
+# rounding differences of float32 dot products and matmuls (XLA's and PyTorch's summation orders
+# differ) until, after a few steps, float32 runs are 1e-3 apart. In float64 they agree to ~1e-11,
+# so the trajectories are compared in float64.
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_matches_torch_and_loads_its_state(line_search_fn):
+    torch.manual_seed(0)
+    theirs, ours = _mlp(torch.nn).double(), _mlp(tl.nn).to(tl.float64)
+    ours.load_state_dict({k: tl.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    kwargs = {"lr": 0.5, "max_iter": 6, "history_size": 4, "line_search_fn": line_search_fn}
+    t_opt = torch.optim.LBFGS(theirs.parameters(), **kwargs)
+    opt = tl_optim.LBFGS(ours.parameters(), **kwargs)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 4)), rng.standard_normal((16, 3))
+    t_closure = _lbfgs_closure(theirs, t_opt, torch.nn, torch.from_numpy(x), torch.from_numpy(y))
+    for k in range(6):
+        if k == 3:  # continue from PyTorch's state, loaded into a fresh optimizer
+            opt = tl_optim.LBFGS(ours.parameters(), **kwargs)
+            opt.load_state_dict(_tree_to_tl(t_opt.state_dict()))
+        closure = _lbfgs_closure(ours, opt, tl.nn, tl.from_numpy(x), tl.from_numpy(y))
+        expected, got = t_opt.step(t_closure), opt.step(closure)
+        np.testing.assert_allclose(got.item(), expected.item(), rtol=1e-10)
+        _assert_lbfgs_states(opt.state_dict(), t_opt.state_dict())
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(np.asarray(p), q.detach().numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_lbfgs_strong_wolfe_on_rosenbrock():
+    """An ill-conditioned problem, where the line search brackets and zooms."""
+
+    def run(m, param):
+        opt = m.optim.LBFGS([param], lr=1.0, history_size=7, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = (1 - param[0]) ** 2 + 100 * (param[1] - param[0] ** 2) ** 2
+            loss.backward()
+            return loss
+
+        trace = []
+        for _ in range(3):
+            opt.step(closure)
+            state = opt.state_dict()["state"][0]
+            trace.append([*np.asarray(param.detach()), state["func_evals"], state["n_iter"]])
+        return np.array(trace)
+
+    start = np.array([-1.5, 2.0])
+    theirs = run(torch, torch.nn.Parameter(torch.tensor(start)))
+    ours = run(tl, Parameter(tl.tensor(start)))
+    assert theirs[0, 2] > theirs[0, 3]  # more evaluations than iterations: searched
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_lbfgs_errors_match_torch():
+    for make in (
+        lambda m, ps: m.LBFGS([{"params": ps[:1]}, {"params": ps[1:]}]),
+        lambda m, ps: m.LBFGS(ps, lr=-1.0),
+    ):
+        t_params = [torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)]
+        params = [Parameter(tl.zeros(2)), Parameter(tl.zeros(3))]
+        with pytest.raises(ValueError) as expected:
+            make(torch.optim, t_params)
+        with pytest.raises(ValueError) as got:
+            make(tl_optim, params)
+        assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("name", sorted({c[1] for c in CASES} | {"LBFGS"}) + ["Optimizer"])
+def test_signature_matches_torch(name):
+    def params(cls):
+        sig = inspect.signature(cls.__init__)
+        return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
+
+    assert params(getattr(tl_optim, name)) == params(getattr(torch.optim, name))

@@ -63,6 +63,7 @@ class _Python:
         self.treedefs: list[Any] = []  # per group, the tree of a parameter's Optax state
         self.options: list[dict[str, Any]] = []  # per group, the options its chain was built with
         self.synced: list[dict[str, tuple]] = []  # per group, name -> (number, array) last written
+        self.stepped = False  # whether step() has run (lr schedulers warn when it has not)
 
 
 class Optimizer(nnx.Pytree):
@@ -80,6 +81,7 @@ class Optimizer(nnx.Pytree):
 
     _state_names: dict[str, str] = {}
     _state_has_step = False  # whether PyTorch's per-parameter state has a 'step'
+    _state_from_start = False  # whether PyTorch makes the state at creation (Adagrad)
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -301,7 +303,7 @@ class Optimizer(nnx.Pytree):
     def _exported(self, i: int) -> dict[str, jax.Array]:
         """Parameter i's state in PyTorch's names (empty before its first step); reads the host."""
         state = self._state(i)
-        if int(state.count) == 0:
+        if int(state.count) == 0 and not self._state_from_start:
             return {}
         out = {}
         if self._state_has_step:
@@ -336,6 +338,7 @@ class Optimizer(nnx.Pytree):
         gradients); inside ``torchlike.compile`` it is traced with the rest of the step.
         """
         loss = None
+        self._py.stepped = True
         if closure is not None:
             with enable_grad():
                 loss = closure()

@@ -1,0 +1,89 @@
+"""``torch.optim.Adadelta``: Adadelta, as an Optax chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optax
+
+from .._tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adadelta(Optimizer):
+    """Adadelta, PyTorch's ``torch.optim.Adadelta``.
+
+    Per parameter with a gradient ``g``: ``g = -g`` if ``maximize``; ``g += weight_decay * p``;
+    ``v = rho * v + (1 - rho) * g * g``; ``delta = sqrt(u + eps) / sqrt(v + eps) * g``;
+    ``u = rho * u + (1 - rho) * delta * delta``; ``p -= lr * delta``.
+
+    Args:
+        params: tensors or parameter groups (dicts) to optimize.
+        lr: coefficient that scales ``delta`` (default 1.0).
+        rho: decay rate of the running averages (default 0.9).
+        eps: added inside the square roots (default 1e-6).
+        weight_decay: L2 penalty added to the gradient (default 0).
+        maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, differentiable: accepted for PyTorch compatibility.
+
+    The update is ``optax.scale_by_adadelta`` (the same rule) and
+    ``optax.scale_by_learning_rate``.
+    """
+
+    _state_names = {"square_avg": "e_g", "acc_delta": "e_x"}
+    _state_has_step = True
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "rho": rho,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+            "capturable": capturable,
+            "foreach": foreach,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    @staticmethod
+    def _chain(learning_rate, rho, eps, weight_decay, *, maximize: bool):
+        return optax.chain(
+            *([optax.scale(-1.0)] if maximize else []),
+            optax.add_decayed_weights(weight_decay),
+            optax.scale_by_adadelta(rho=rho, eps=eps),
+            optax.scale_by_learning_rate(learning_rate),
+        )
+
+    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "learning_rate": group["lr"],
+            "rho": group["rho"],
+            "eps": group["eps"],
+            "weight_decay": group["weight_decay"],
+        }
+
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {"maximize": bool(group["maximize"])}

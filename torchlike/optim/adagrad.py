@@ -1,0 +1,131 @@
+"""``torch.optim.Adagrad``: Adagrad with PyTorch's learning-rate decay, as an Optax chain."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from .._tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Adagrad, PyTorch's ``torch.optim.Adagrad``.
+
+    Per parameter with a gradient ``g`` at step ``t``: ``g = -g`` if ``maximize``;
+    ``g += weight_decay * p``; ``sum += g * g``;
+    ``p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(sum) + eps)``.
+
+    As PyTorch, every parameter's state (``step`` 0, ``sum`` filled with
+    ``initial_accumulator_value``) exists from the optimizer's creation, so ``state_dict()``
+    lists it before the first step.
+
+    Args:
+        params: tensors or parameter groups (dicts) to optimize.
+        lr: learning rate (default 1e-2).
+        lr_decay: learning-rate decay per step (default 0).
+        weight_decay: L2 penalty added to the gradient (default 0).
+        initial_accumulator_value: starting value of the sum of squares (default 0).
+        eps: added to the denominator after the square root (default 1e-10).
+        maximize: maximize the objective instead of minimizing it.
+        foreach, differentiable, fused: accepted for PyTorch compatibility; sparse gradients
+            are not supported.
+
+    ``optax.scale_by_rss`` puts ``eps`` inside the square root and skips zero sums, so the sum
+    of squares is a small transformation here; the decayed rate is an Optax schedule.
+    """
+
+    _state_names = {"sum": "sum_of_squares"}
+    _state_has_step = True
+    _state_from_start = True
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        super().__init__(params, defaults)
+
+    @staticmethod
+    def _chain(
+        learning_rate,
+        lr_decay,
+        eps,
+        weight_decay,
+        initial_accumulator_value,
+        *,
+        maximize: bool,
+    ) -> optax.GradientTransformation:
+        return optax.chain(
+            *([optax.scale(-1.0)] if maximize else []),
+            optax.add_decayed_weights(weight_decay),
+            _scale_by_sum_of_squares(initial_accumulator_value, eps),
+            optax.scale_by_learning_rate(lambda count: learning_rate / (1 + count * lr_decay)),
+        )
+
+    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "learning_rate": group["lr"],
+            "lr_decay": group["lr_decay"],
+            "eps": group["eps"],
+            "weight_decay": group["weight_decay"],
+            "initial_accumulator_value": group["initial_accumulator_value"],
+        }
+
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {"maximize": bool(group["maximize"])}
+
+
+class SumOfSquaresState(NamedTuple):
+    sum_of_squares: optax.Updates
+
+
+def _scale_by_sum_of_squares(initial_accumulator_value, eps) -> optax.GradientTransformation:
+    """``sum += g * g``; ``g / (sqrt(sum) + eps)``: PyTorch's Adagrad denominator."""
+
+    def init(params):
+        return SumOfSquaresState(optax.tree.full_like(params, initial_accumulator_value))
+
+    def update(updates, state, params=None):
+        total = jax.tree.map(lambda g, s: s + g * g, updates, state.sum_of_squares)
+        updates = jax.tree.map(lambda g, s: g / (jnp.sqrt(s) + eps), updates, total)
+        return updates, SumOfSquaresState(total)
+
+    return optax.GradientTransformation(init, update)
