@@ -1,0 +1,294 @@
+"""``torchlike.save`` / ``torchlike.load`` round trips, in every format, and the allow-list.
+
+Each object row is saved and loaded in each format that can hold it; the result must equal the
+original exactly: container types and key order, tensor dtypes, shapes and bits, shared tensors
+still shared. Files PyTorch itself reads or writes are tested in ``test_torch_files.py``.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import os
+import pickle
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+import torchlike as tl
+from torchlike import nn
+
+
+def _bits(t: tl.Tensor) -> np.ndarray:
+    arr = np.asarray(t._data)
+    return arr.reshape(-1).view(np.uint8)
+
+
+def assert_same(got, want) -> None:
+    """Exact equality: types, key order, dtypes, shapes and bits of tensors."""
+    assert type(got) is type(want), (type(got), type(want))
+    if isinstance(want, tl.Tensor):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.requires_grad == want.requires_grad
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+    elif isinstance(want, dict):
+        assert list(got) == list(want)
+        for k in want:
+            assert_same(got[k], want[k])
+    elif isinstance(want, (list, tuple)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_same(g, w)
+    else:
+        assert got == want
+
+
+def _nested():
+    return {
+        "z": tl.ones(2, dtype=tl.bfloat16),
+        "a": [tl.arange(6).reshape(2, 3), (1, 2.5, "text", None, True)],
+        3: {"bool": tl.tensor([True, False]), "int8": tl.tensor([-1, 2], dtype=tl.int8)},
+        "f64": tl.tensor([1.0, 1e-300], dtype=tl.float64),
+        "f16": tl.tensor([0.1, 65504.0], dtype=tl.float16),
+        "u8": tl.tensor([0, 255], dtype=tl.uint8),
+        "i32": tl.tensor([-(2**31)], dtype=tl.int32),
+        "c64": tl.tensor([1 + 2j]),
+        "scalar": tl.tensor(3.25),
+        "empty": tl.zeros(0, 4),
+        "grad": tl.ones(2, requires_grad=True),
+        "size": tl.Size([2, 3]),
+        "dtype": tl.int64,
+        "bytes": b"\x00\xff",
+        "set": {1, 2},
+    }
+
+
+def _optimizer_state():
+    model = nn.Linear(3, 2)
+    opt = tl.optim.Adam(model.parameters(), lr=0.01, betas=(0.8, 0.9))
+    model(tl.randn(4, 3)).sum().backward()
+    opt.step()
+    return opt.state_dict()
+
+
+OBJECTS = {
+    "tensor": lambda: tl.randn(3, 4),
+    "state_dict": lambda: nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).state_dict(),
+    "nested": _nested,
+    "optimizer_state_dict": _optimizer_state,
+    "ordered_dict": lambda: collections.OrderedDict([("b", 1), ("a", tl.zeros(2))]),
+    "no_tensors": lambda: {"epoch": 3, "names": ["x", "y"]},
+}
+FORMATS = {"orbax": "ckpt", "torch": "ckpt.pt"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", OBJECTS)
+def test_round_trip(tmp_path, name, fmt):
+    tl.manual_seed(0)
+    obj = OBJECTS[name]()
+    path = tmp_path / FORMATS[fmt]
+    tl.save(obj, path)
+    assert path.is_dir() == (fmt == "orbax")
+    assert_same(tl.load(path), obj)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_shared_tensors_stay_shared(tmp_path, fmt):
+    t = tl.randn(3)
+    loaded = tl.load(_saved({"a": t, "b": [t]}, tmp_path / FORMATS[fmt]))
+    assert loaded["a"] is loaded["b"][0]
+
+
+def test_file_objects_use_the_torch_format():
+    obj = {"w": tl.randn(2, 2)}
+    buffer = io.BytesIO()
+    tl.save(obj, buffer)
+    assert buffer.getvalue()[:4] == b"PK\x03\x04"
+    buffer.seek(0)
+    assert_same(tl.load(buffer), obj)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_overwrite_replaces_the_checkpoint(tmp_path, fmt):
+    path = tmp_path / FORMATS[fmt]
+    tl.save({"v": tl.zeros(2)}, path)
+    tl.save({"w": tl.ones(3)}, path)
+    assert_same(tl.load(path), {"w": tl.ones(3)})
+    assert sorted(os.listdir(tmp_path)) == [FORMATS[fmt]]  # no temporary left behind
+
+
+def test_safetensors_round_trip(tmp_path):
+    tensors = {
+        "b.weight": tl.randn(2, 3),
+        "a.bias": tl.ones(4, dtype=tl.bfloat16),
+        "steps": tl.arange(3),
+        "mask": tl.tensor([True, False]),
+    }
+    path = tmp_path / "model.safetensors"
+    tl.save(tensors, path)
+    assert_same(tl.load(path), tensors)
+    with pytest.raises(ValueError, match="flat dict"):
+        tl.save({"nested": {"x": tl.ones(1)}}, tmp_path / "bad.safetensors")
+
+
+def test_safetensors_layout(tmp_path):
+    """The bytes follow the format: u64 header size, JSON header, data at the stated offsets."""
+    import json
+    import struct
+
+    path = tmp_path / "x.safetensors"
+    tl.save({"x": tl.tensor([1.0, 2.0]), "y": tl.tensor([7], dtype=tl.int64)}, path)
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    assert n % 8 == 0
+    assert header["x"] == {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}
+    assert header["y"] == {"dtype": "I64", "shape": [1], "data_offsets": [8, 16]}
+    data = raw[8 + n :]
+    assert np.frombuffer(data[:8], "<f4").tolist() == [1.0, 2.0]
+    assert np.frombuffer(data[8:], "<i8").tolist() == [7]
+
+
+def test_safetensors_bad_offsets_refused(tmp_path):
+    import json
+    import struct
+
+    header = json.dumps({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 64]}}).encode()
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00" * 16)
+    with pytest.raises(ValueError, match="data_offsets"):
+        tl.load(path)
+
+
+def _saved(obj, path):
+    tl.save(obj, path)
+    return path
+
+
+# -- whole modules and the allow-list --------------------------------------------------------------
+
+
+class _Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(8, 3), nn.Dropout(0.2))
+        self.register_buffer("scale", tl.tensor(2.0))
+
+    def forward(self, x):
+        return self.head(self.conv(x)) * self.scale
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_whole_module_needs_its_class_allowed(tmp_path, fmt):
+    tl.manual_seed(0)
+    model = _Net().eval()
+    path = _saved(model, tmp_path / FORMATS[fmt])
+    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL \S*\._Net was not an allowed"):
+        tl.load(path)
+    with tl.serialization.safe_globals([_Net]):
+        loaded = tl.load(path)
+    assert _Net not in tl.serialization.get_safe_globals()  # the context manager undid it
+    assert type(loaded) is _Net and not loaded.training
+    assert list(loaded.state_dict()) == list(model.state_dict())
+    x = tl.randn(2, 1, 4, 4)
+    np.testing.assert_array_equal(np.asarray(loaded(x)._data), np.asarray(model(x)._data))
+    assert isinstance(loaded.conv.weight, nn.Parameter) and loaded.conv.weight.requires_grad
+
+
+def test_add_safe_globals(tmp_path):
+    path = _saved(_Net(), tmp_path / "net.pt")
+    tl.serialization.add_safe_globals([_Net])
+    try:
+        assert _Net in tl.serialization.get_safe_globals()
+        assert type(tl.load(path, weights_only=False)) is _Net
+    finally:
+        tl.serialization.clear_safe_globals()
+    with pytest.raises(pickle.UnpicklingError, match="add_safe_globals"):
+        tl.load(path, weights_only=False)  # weights_only=False never means "run anything"
+
+
+def test_torchlike_layers_load_without_allow_list(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    loaded = tl.load(_saved(model, tmp_path / "m"))
+    assert repr(loaded) == repr(model)
+    assert_same(loaded.state_dict(), model.state_dict())
+
+
+# -- placement -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "map_location",
+    ["cpu", tl.device("cpu"), {"cpu": "cpu"}, jax.devices("cpu")[0]],
+    ids=["str", "device", "dict", "jax_device"],
+)
+def test_map_location(tmp_path, fmt, map_location):
+    path = _saved({"w": tl.randn(2, 2)}, tmp_path / FORMATS[fmt])
+    loaded = tl.load(path, map_location=map_location)
+    assert loaded["w"].device == tl.device("cpu")
+
+
+def test_map_location_sharding(tmp_path):
+    """A Sharding is handed to Orbax, which restores each array with it."""
+    sharding = jax.sharding.SingleDeviceSharding(jax.devices("cpu")[0])
+    path = _saved({"w": tl.randn(4, 2)}, tmp_path / "ckpt")
+    assert tl.load(path, map_location=sharding)["w"]._data.sharding == sharding
+
+
+_SHARDED = """
+import sys
+import jax, numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+import torchlike as tl
+mesh = Mesh(np.array(jax.devices()[:2]), ("x",))
+rows = NamedSharding(mesh, P("x"))
+w = tl.arange(8.0).reshape(4, 2)
+sharded = tl.Tensor._wrap(jax.device_put(w._data, rows))
+tl.save({"w": w, "s": sharded}, sys.argv[1])
+got = tl.load(sys.argv[1], map_location=rows)
+assert got["w"]._data.sharding == rows and got["s"]._data.sharding == rows
+plain = tl.load(sys.argv[1], map_location="cpu")
+assert len(plain["s"]._data.devices()) == 1
+for t in (*got.values(), *plain.values()):
+    np.testing.assert_array_equal(np.asarray(t._data), np.asarray(w._data))
+print("ok")
+"""
+
+
+def test_sharded_restore(tmp_path):
+    """Orbax restores each array with the Sharding given as map_location (two CPU devices)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    out = subprocess.run(
+        [sys.executable, "-c", _SHARDED, str(tmp_path / "ckpt")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_unavailable_device_is_an_error(tmp_path):
+    path = _saved({"w": tl.randn(2)}, tmp_path / "w.pt")
+    if tl.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="map_location='cpu'"):
+        tl.load(path, map_location="cuda")
+
+
+def test_not_a_checkpoint(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RuntimeError, match="not a torchlike checkpoint"):
+        tl.load(tmp_path / "empty")
+    (tmp_path / "junk.pt").write_bytes(b"hello world, not a checkpoint")
+    with pytest.raises(RuntimeError, match="not a PyTorch, safetensors"):
+        tl.load(tmp_path / "junk.pt")
+    with pytest.raises(ValueError, match="unknown format"):
+        tl.save({}, tmp_path / "x", format="npz")

@@ -1,0 +1,178 @@
+"""``torchlike.save`` / ``torchlike.load``: Orbax checkpoints, and PyTorch and safetensors files.
+
+Three formats, one object model. Whatever is saved (state dicts, nested dicts/lists/tuples of
+tensors, numbers and strings, whole modules) is pickled in PyTorch's own vocabulary with the
+arrays kept out of the pickle; the format decides where the arrays go:
+
+* ``"orbax"`` (torchlike's default): an Orbax checkpoint *directory*; arrays are TensorStore arrays
+  (restorable sharded), writes are atomic (Orbax commits a temporary directory by renaming it).
+* ``"torch"``: PyTorch's zip file, which real ``torch.load(path, weights_only=True)`` reads.
+* ``"safetensors"``: a flat ``{name: tensor}`` dict, nothing else.
+
+``save`` picks the format from the path when ``format`` is not given: ``.pt``, ``.pth`` and
+``.bin`` (and file objects) mean ``"torch"``, as a PyTorch user writing ``torch.save(sd,
+"model.pt")`` expects a file PyTorch can read; ``.safetensors`` means ``"safetensors"``; any other
+path is an Orbax directory. ``load`` recognises the format from the file itself. Every format
+writes atomically: a file is written under a temporary name and renamed into place; an existing
+Orbax directory is swapped with the new one in one ``renameat2`` call (Linux).
+
+Loading never runs code from the file: pickles are read by an unpickler that resolves globals
+only from an allow-list (tensors, storages, ``OrderedDict``, dtypes, ``torch.Size``, plain data,
+torchlike's own layers) plus what ``add_safe_globals`` adds, and refuses anything else by name.
+Where torchlike differs from PyTorch: ``weights_only=False`` does not open the door to arbitrary
+pickles; it reads the same way (allow-list classes you trust with ``add_safe_globals``), and
+PyTorch's legacy (pre-1.6, non-zip) format is not read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any
+
+import jax
+
+from .._device import device
+from . import _orbax, _safetensors, _torch_zip
+from ._pickle import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
+
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "clear_safe_globals",
+    "get_safe_globals",
+    "safe_globals",
+]
+
+_FORMATS = ("orbax", "torch", "safetensors")
+_TORCH_SUFFIXES = (".pt", ".pth", ".bin")
+
+
+def save(
+    obj: Any,
+    f: str | os.PathLike | IO[bytes],
+    pickle_module: Any = None,
+    pickle_protocol: int = 2,
+    _use_new_zipfile_serialization: bool = True,
+    *,
+    format: str | None = None,  # noqa: A002
+) -> None:
+    """Save ``obj`` (``torch.save``); see the module docstring for the formats.
+
+    Args:
+        obj: a tensor, a state dict, nested dicts/lists/tuples of tensors, numbers and
+            strings, or a whole module.
+        f: a path, or a binary file object (then the torch format).
+        format: ``"orbax"``, ``"torch"`` or ``"safetensors"``; by default from ``f``'s suffix.
+
+    A path is written atomically in every format: a reader sees the old or the new content.
+    ``pickle_module`` and a protocol other than 2 are not supported (the pickle is PyTorch's).
+    """
+    if pickle_module is not None or pickle_protocol != 2 or not _use_new_zipfile_serialization:
+        raise NotImplementedError(
+            "torchlike.save writes PyTorch's zip format with pickle protocol 2 only"
+        )
+    fmt = format or _format_of(f)
+    if fmt not in _FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(_FORMATS)}")
+    if fmt == "torch":
+        _torch_zip.save(obj, f)
+    elif fmt == "safetensors":
+        _safetensors.save(obj, f)
+    elif isinstance(f, (str, os.PathLike)):
+        _orbax.save(obj, f)
+    else:
+        raise ValueError("the orbax format writes a directory: pass a path")
+
+
+def load(
+    f: str | os.PathLike | IO[bytes],
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = True,
+    mmap: bool | None = None,
+    **pickle_load_args: Any,
+) -> Any:
+    """Load what ``save`` (or ``torch.save``, or a safetensors writer) wrote (``torch.load``).
+
+    Args:
+        f: an Orbax checkpoint directory, a PyTorch zip file, a safetensors file, or a binary
+            file object holding one of the latter two.
+        map_location: where tensors go: ``None`` (where they were saved), a device (``'cpu'``,
+            ``torchlike.device``, a ``jax.Device``), a ``jax.sharding.Sharding`` (Orbax restores
+            each array with it), or a dict mapping saved locations to devices (``{'cuda:0':
+            'cpu'}``).
+        weights_only: accepted for PyTorch compatibility; loading is always restricted to the
+            allow-list (see the module docstring), whatever its value.
+
+    Returns torchlike tensors, with dtypes, sharing between tensors and dict order preserved.
+    """
+    if pickle_module is not None or pickle_load_args:
+        raise NotImplementedError("torchlike.load takes no pickle_module or pickle arguments")
+    where = _placement(map_location)
+    if isinstance(f, (str, os.PathLike)):
+        if os.path.isdir(f):
+            if not _orbax.is_checkpoint(f):
+                raise RuntimeError(
+                    f"{os.fspath(f)!r} is a directory but not a torchlike checkpoint"
+                )
+            return _orbax.load(f, where)
+        with open(f, "rb") as fh:
+            return _load_file(fh, where)
+    return _load_file(f, where)
+
+
+def _load_file(fh: IO[bytes], where) -> Any:
+    start = fh.tell()
+    head = fh.read(64)
+    fh.seek(start)
+    if head.startswith(b"PK\x03\x04"):
+        return _torch_zip.load(fh, where)
+    if _safetensors.is_safetensors(head):
+        return _safetensors.load(fh, where)
+    if head[:2] == b"\x80\x02":
+        raise RuntimeError(
+            "this is PyTorch's legacy (pre-1.6) file format, which torchlike does not read; "
+            "re-save it with torch.save (the zip format is the default since PyTorch 1.6)"
+        )
+    raise RuntimeError("not a PyTorch, safetensors or torchlike checkpoint file")
+
+
+def _format_of(f) -> str:
+    if not isinstance(f, (str, os.PathLike)):
+        return "torch"
+    name = os.fspath(f).lower()
+    if name.endswith(_TORCH_SUFFIXES):
+        return "torch"
+    if name.endswith(".safetensors"):
+        return "safetensors"
+    return "orbax"
+
+
+def _placement(map_location: Any):
+    """``map_location`` as a function: saved location string -> jax Device or Sharding."""
+    if callable(map_location):
+        raise NotImplementedError(
+            "a callable map_location is not supported; pass a device, a dict or a Sharding"
+        )
+    if isinstance(map_location, dict):
+        table = {str(k): v for k, v in map_location.items()}
+        return lambda location: _device_of(table.get(location, location))
+    if map_location is None:
+        return _device_of
+    target = _device_of(map_location)
+    return lambda location: target
+
+
+def _device_of(where: Any):
+    if isinstance(where, (jax.Device, jax.sharding.Sharding)):
+        return where
+    dev = device(where)
+    try:
+        return dev.jax_device()
+    except RuntimeError as e:
+        raise RuntimeError(
+            f"Attempting to deserialize object on {dev}, which is not available: {e} "
+            "Use torchlike.load with map_location='cpu' to map the storages to the CPU."
+        ) from None
