@@ -19,6 +19,8 @@ AUTOCAST_OPS = {
     "mse_loss_fp32": lambda lib, F, x, t: F.mse_loss(F.linear(x, lib.ones(3, 3)), t),
     "cross_entropy_fp32": lambda lib, F, x, t: F.cross_entropy(x @ x.T, lib.tensor([0, 1])),
     "bce_logits_fp32": lambda lib, F, x, t: F.binary_cross_entropy_with_logits(x @ x.T, t[:, :2]),
+    "layer_norm_keeps_dtype": lambda lib, F, x, t: F.layer_norm(x @ x.T, (2,)),
+    "sdpa": lambda lib, F, x, t: F.scaled_dot_product_attention(x[None], x[None], x[None]),
     "elementwise_untouched": lambda lib, F, x, t: (x * 2).exp(),
 }
 
@@ -45,6 +47,17 @@ def test_autocast_dtypes_and_values_match_torch(name):
     )
     assert our_grad.dtype == tl.float32
     np.testing.assert_allclose(our_grad.numpy(), their_grad.numpy(), rtol=3e-2, atol=3e-2)
+
+
+def test_every_listed_op_function_exists():
+    import importlib
+
+    from torchlike.amp._policies import POLICIES
+
+    for module, policies in POLICIES.items():
+        for names in policies.values():
+            for name in names:
+                assert callable(getattr(importlib.import_module(module), name)), (module, name)
 
 
 def test_regions_nest_and_disable():
@@ -158,3 +171,18 @@ def test_deprecated_spellings_warn_as_torch_does():
             assert (lib.ones(2, 2) @ lib.ones(2, 2)).dtype == lib.bfloat16
         with pytest.warns(FutureWarning, match="torch.amp.GradScaler\\('cuda'"):
             lib.cuda.amp.GradScaler(enabled=False)
+
+
+def test_multihead_attention_runs_in_low_precision():
+    theirs = ref.nn.MultiheadAttention(4, 2, batch_first=True)
+    ours = tl.nn.MultiheadAttention(4, 2, batch_first=True)
+    ours.load_state_dict({k: tl.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    outs = []
+    for lib, mha in ((tl, ours), (ref, theirs)):
+        x = lib.tensor(np.linspace(-1, 1, 24, dtype=np.float32).reshape(2, 3, 4))
+        with lib.autocast("cpu"):
+            outs.append(mha(x, x, x)[0])
+    assert str(outs[0].dtype) == str(outs[1].dtype)
+    np.testing.assert_allclose(
+        outs[0].detach().float().numpy(), outs[1].detach().float().numpy(), rtol=3e-2, atol=3e-2
+    )

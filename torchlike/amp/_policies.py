@@ -15,7 +15,7 @@ from .autocast_mode import register
 
 POLICIES = {
     "torchlike.nn.functional": {
-        "lower": ["_linear_fn", "_conv_fn", "_conv2d_fn", "_conv_transpose_fn", "_sdpa_fn"],
+        "lower": ["_linear_fn", "_conv_fn", "_conv_transpose_fn", "_sdpa_output_fn", "_mha_fn"],
         "fp32": [
             "_pointwise_loss_fn",
             "_nll_loss_fn",
@@ -52,7 +52,5 @@ def install() -> None:
         module = importlib.import_module(module_name)
         for policy, names in policies.items():
             for name in names:
-                fn = getattr(module, name, None)
-                if fn is not None:  # tests/test_amp.py checks that every name exists
-                    register(fn, policy)
+                register(getattr(module, name), policy)
     _done[0] = True

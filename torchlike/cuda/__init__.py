@@ -68,4 +68,6 @@ def memory_reserved(device=None) -> int:
 
 def reset_peak_memory_stats(device=None) -> None:
     """Not resettable in XLA: peak statistics keep counting from process start."""
+
+
 from . import amp  # noqa: E402,F401  (torch.cuda.amp)
