@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _scalar_dtype
+from .optimizer import Optimizer, _scalar_dtype, adam_hyperparameters, torch_chain
 
 
 class NAdam(Optimizer):
@@ -100,23 +100,16 @@ class NAdam(Optimizer):
         decoupled_weight_decay: bool,
     ) -> optax.GradientTransformation:
         scale_by = _scale_by_torch_nadam(b1, b2, eps, momentum_decay)
-        decay = optax.add_decayed_weights(weight_decay)
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            *([scale_by, decay] if decoupled_weight_decay else [decay, scale_by]),
-            optax.scale_by_learning_rate(learning_rate),
+        return torch_chain(
+            scale_by,
+            learning_rate,
+            weight_decay,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        b1, b2 = group["betas"]
-        return {
-            "learning_rate": group["lr"],
-            "b1": b1,
-            "b2": b2,
-            "eps": group["eps"],
-            "weight_decay": group["weight_decay"],
-            "momentum_decay": group["momentum_decay"],
-        }
+        return {**adam_hyperparameters(group), "momentum_decay": group["momentum_decay"]}
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -514,3 +514,34 @@ def _typename(obj: Any) -> str:
         return obj.type()
     module = type(obj).__module__
     return type(obj).__qualname__ if module == "builtins" else f"{module}.{type(obj).__qualname__}"
+
+
+def torch_chain(
+    direction: optax.GradientTransformation,
+    learning_rate,
+    weight_decay,
+    *,
+    maximize: bool,
+    decoupled_weight_decay: bool = False,
+) -> optax.GradientTransformation:
+    """PyTorch's update as an Optax chain: the gradient negated for ``maximize``, weight decay
+    added to the gradient before ``direction`` (PyTorch's L2 form) or to the update after it
+    (decoupled, AdamW's form), then ``-lr``."""
+    decay = optax.add_decayed_weights(weight_decay)
+    return optax.chain(
+        *([optax.scale(-1.0)] if maximize else []),
+        *([direction, decay] if decoupled_weight_decay else [decay, direction]),
+        optax.scale_by_learning_rate(learning_rate),
+    )
+
+
+def adam_hyperparameters(group: dict[str, Any]) -> dict[str, Any]:
+    """``lr``, ``betas``, ``eps``, ``weight_decay`` of an Adam-family group, as chain inputs."""
+    b1, b2 = group["betas"]
+    return {
+        "learning_rate": group["lr"],
+        "b1": b1,
+        "b2": b2,
+        "eps": group["eps"],
+        "weight_decay": group["weight_decay"],
+    }

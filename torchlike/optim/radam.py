@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, adam_hyperparameters, torch_chain
 
 
 class RAdam(Optimizer):
@@ -92,22 +92,16 @@ class RAdam(Optimizer):
         decoupled_weight_decay: bool,
     ) -> optax.GradientTransformation:
         scale_by = _scale_by_torch_radam(b1, b2, eps)
-        decay = optax.add_decayed_weights(weight_decay)
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            *([scale_by, decay] if decoupled_weight_decay else [decay, scale_by]),
-            optax.scale_by_learning_rate(learning_rate),
+        return torch_chain(
+            scale_by,
+            learning_rate,
+            weight_decay,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        b1, b2 = group["betas"]
-        return {
-            "learning_rate": group["lr"],
-            "b1": b1,
-            "b2": b2,
-            "eps": group["eps"],
-            "weight_decay": group["weight_decay"],
-        }
+        return adam_hyperparameters(group)
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         return {
