@@ -132,27 +132,35 @@ def jax_tiny(params, x):
 JAX_FORWARD = {"mlp": jax_mlp, "cnn": jax_cnn, "tiny": jax_tiny}
 
 
-def bench_jax(prob: Problem) -> Callable[[], float]:
+def bench_jax(prob: Problem, torch_semantics: bool = False) -> Callable[[], float]:
+    """The hand-written step. ``torch_semantics``: it also returns the gradients (PyTorch keeps
+    them in ``.grad`` after the step) and takes int64 labels, as the torch-style rows must."""
     forward = JAX_FORWARD[prob.name]
     params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in pairs(prob.weights)]
     tx = optax.sgd(LR, momentum=MOMENTUM)
     opt_state = tx.init(params)
-    x, y = jnp.asarray(prob.x), jnp.asarray(prob.y.astype(np.int32))
+    label_dtype = np.int64 if torch_semantics else np.int32
+    x, y = jnp.asarray(prob.x), jnp.asarray(prob.y.astype(label_dtype))
 
     def loss_fn(params, x, y):
         logits = forward(params, x)
         return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
-    @functools.partial(jax.jit, donate_argnums=(0, 1))
-    def train_step(params, opt_state, x, y):
+    def full_step(params, opt_state, x, y):
         loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
         updates, opt_state = tx.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
+        return optax.apply_updates(params, updates), opt_state, loss, grads
 
-    state = [params, opt_state]
+    # The minimal step lets no gradient leave the program; the torch-semantics one returns them.
+    train_step = jax.jit(
+        full_step if torch_semantics else lambda *args: full_step(*args)[:3],
+        donate_argnums=(0, 1),
+    )
+    state = [params, opt_state, None]
 
     def step() -> float:
-        state[0], state[1], loss = train_step(state[0], state[1], x, y)
+        state[0], state[1], loss, *grads = train_step(state[0], state[1], x, y)
+        state[2] = grads  # kept, as PyTorch keeps .grad
         return float(jax.block_until_ready(loss))
 
     return step
@@ -348,7 +356,8 @@ def bench_torchlike_eager(torch, prob: Problem) -> Callable[[], float]:
 @dataclass
 class Row:
     impl: str
-    kind: str  # jax | nnx | nnx_split | torch_eager | tl_compiled | tl_donated | tl_eager
+    # jax | jax_torch | nnx | nnx_split | torch_eager | tl_compiled | tl_donated | tl_eager
+    kind: str
     make: Callable[[], Callable[[], float]] | None
     status: str = ""  # "" = ran; otherwise why not
     step: Callable[[], float] | None = None
@@ -497,6 +506,7 @@ def key_ratios(results: dict[str, list[Row]]) -> dict[str, dict[str, float]]:
         m = {r.kind: r.median_s for r in rows}
         out[model] = {
             "torchlike_compiled / jax": ratio(m["tl_compiled"], m["jax"]),
+            "torchlike_compiled / jax_with_grads": ratio(m["tl_compiled"], m["jax_torch"]),
             "torchlike_compiled_donated / jax": ratio(m["tl_donated"], m["jax"]),
             "torchlike_eager / torch_eager": ratio(m["tl_eager"], m["torch_eager"]),
             "nnx_jit / jax": ratio(m["nnx"], m["jax"]),
@@ -521,6 +531,11 @@ def build_rows(prob, torch_mod, torch_err, tl_mod, tl_err, tl_label, skip_compil
 
     rows = [
         Row("JAX jax.jit (hand-written)", "jax", functools.partial(bench_jax, prob)),
+        Row(
+            "JAX jax.jit, grads out + int64 labels",
+            "jax_torch",
+            functools.partial(bench_jax, prob, True),
+        ),
         Row("Flax NNX nnx.jit", "nnx", functools.partial(bench_nnx_jit, prob)),
         Row("Flax NNX split + jax.jit", "nnx_split", functools.partial(bench_nnx_split, prob)),
     ]
