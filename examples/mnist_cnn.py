@@ -3,17 +3,24 @@
     python examples/mnist_cnn.py                 # Fashion-MNIST, 3 epochs, compiled train step
     python examples/mnist_cnn.py --eager         # the same loop without torch.compile
     python examples/mnist_cnn.py --dataset mnist --data-root ~/data   # MNIST from local files
+    python examples/mnist_cnn.py --resume        # continue an interrupted run (same --epochs)
+
+It logs loss, accuracy and learning rate for TensorBoard (``tensorboard --logdir runs``) and keeps
+the latest and the best checkpoint in ``checkpoints/mnist_cnn``.
 
 The only torchlike-specific line is the import: everything else is the PyTorch API.
 """
 
 import argparse
+import itertools
 import time
 
 import torchlike as torch
 import torchlike.nn.functional as F
 from torchlike import nn
+from torchlike.utils import CheckpointManager
 from torchlike.utils.data import DataLoader
+from torchlike.utils.tensorboard import SummaryWriter
 from torchlike.vision import datasets, transforms
 
 
@@ -45,11 +52,19 @@ def train_step(model, optimizer, x, y):
     return loss
 
 
-def evaluate(model, loader) -> float:
+try:  # a progress bar where tqdm is installed
+    from tqdm import tqdm
+except ImportError:  # pragma: no cover
+
+    def tqdm(iterable, **kwargs):
+        return iterable
+
+
+def evaluate(model, loader, limit=None) -> float:
     model.eval()
     correct = total = 0
     with torch.no_grad():
-        for x, y in loader:
+        for x, y in itertools.islice(loader, limit):
             correct += (model(x).argmax(1) == y).sum().item()
             total += y.shape[0]
     model.train()
@@ -65,6 +80,12 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eager", action="store_true", help="do not compile the train step")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--log-dir", default="runs/mnist_cnn", help="TensorBoard event files")
+    p.add_argument("--checkpoint-dir", default="checkpoints/mnist_cnn")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument("--limit-batches", type=int, default=None, help="batches per epoch (smoke runs)")
+    p.add_argument("--stop-after", type=int, default=None, help="stop after this many epochs")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
@@ -75,13 +96,28 @@ def main() -> None:
     train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, drop_last=True)
     test_loader = DataLoader(test, batch_size=1000)
 
-    model = Net()
+    model = Net().to(args.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    batches = min(len(train_loader), args.limit_batches or len(train_loader))
     # One cycle over the whole run: warm up to 3x the base rate, then anneal to ~0. Stepping the
     # scheduler between compiled steps changes an input of the program, never the program.
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=3 * args.lr, total_steps=args.epochs * len(train_loader)
+        optimizer, max_lr=3 * args.lr, total_steps=args.epochs * batches
     )
+    checkpoints = CheckpointManager(
+        args.checkpoint_dir,
+        max_to_keep=1,
+        best_metric="accuracy",
+        best_mode="max",
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+    )
+    first_epoch = 1
+    if args.resume and (state := checkpoints.restore()) is not None:
+        first_epoch = state["epoch"] + 1
+        print(f"resumed from epoch {state['epoch']} (step {state['step']})")
+    writer = SummaryWriter(args.log_dir)
     step = train_step if args.eager else torch.compile(train_step)
     print(
         f"{args.dataset}: {len(train)} train / {len(test)} test images; "
@@ -89,17 +125,28 @@ def main() -> None:
         f"{'eager' if args.eager else 'compiled'} train step"
     )
 
-    for epoch in range(1, args.epochs + 1):
+    acc = float("nan")
+    last_epoch = args.epochs if args.stop_after is None else first_epoch - 1 + args.stop_after
+    for epoch in range(first_epoch, min(args.epochs, last_epoch) + 1):
         start, total = time.perf_counter(), 0.0
-        for x, y in train_loader:
+        lr = scheduler.get_last_lr()[0]
+        batches_iter = itertools.islice(train_loader, batches)
+        for x, y in tqdm(batches_iter, total=batches, desc=f"epoch {epoch}", leave=False):
+            x, y = x.to(args.device), y.to(args.device)
             total += step(model, optimizer, x, y).detach()  # stays on the device: no sync per step
             scheduler.step()
-        total = total.item()
-        acc = evaluate(model, test_loader)
+        loss = total.item() / batches
+        acc = evaluate(model, test_loader, args.limit_batches)
         print(
-            f"epoch {epoch}: train loss {total / len(train_loader):.4f}  "
+            f"epoch {epoch}: train loss {loss:.4f}  "
             f"test accuracy {acc:.2%}  ({time.perf_counter() - start:.1f}s)"
         )
+        writer.add_scalar("loss/train", loss, epoch)
+        writer.add_scalar("accuracy/test", acc, epoch)
+        writer.add_scalar("lr", lr, epoch)
+        checkpoints.save(epoch * batches, epoch=epoch, metrics={"accuracy": acc})
+    checkpoints.close()
+    writer.close()
     print(f"final test accuracy: {acc:.2%}")
 
 
