@@ -18,8 +18,10 @@ torchlike's datasets hand ``DataLoader`` whole batches when the transform ends i
 difference in the 0-worker rows.
 
 Each side runs in its own fresh process (PyTorch's never imports JAX, so its default ``fork``
-workers are safe). With workers, the first epoch includes starting them (torchlike ``spawn``s,
-PyTorch ``fork``s); a second epoch with ``persistent_workers=True`` shows the steady state.
+workers are safe). With workers, the first epoch includes building the loader and starting the
+workers (torchlike forks them from its fork server, which it starts first; PyTorch ``fork``s
+them from the main process); a second epoch with ``persistent_workers=True`` shows the steady
+state.
 Throughput is images per second; the ratio column is torchlike / PyTorch (> 1: torchlike faster).
 
     python benchmarks/bench_data.py                 # both datasets, 0 and 2 workers
@@ -68,16 +70,18 @@ def cifar_arrays(n: int) -> tuple[np.ndarray, np.ndarray]:
 def time_epochs(make_loader, workers: int) -> list[float]:
     """Seconds for one epoch (0 workers, after two untimed warm-up batches) or for two epochs
     of one persistent loader (workers: the first includes starting them)."""
+    start = time.perf_counter()  # with workers, building the loader counts: it may start them
     loader = make_loader(workers)
     if not workers:
         for _, _batch in zip(range(2), loader):
             pass
+        start = time.perf_counter()
     times = []
     for _ in range(2 if workers else 1):
-        start = time.perf_counter()
         for _x, _y in loader:
             pass
         times.append(time.perf_counter() - start)
+        start = time.perf_counter()
     del loader
     return times
 

@@ -98,3 +98,17 @@ class Unsplit(IterableDataset):
 
     def __iter__(self):
         return iter(range(self.n))
+
+
+class ProcessFacts(Dataset):
+    """Item ``i`` is ``(i, the worker's parent pid, whether JAX's runtime had started in the
+    worker before this item, the worker's JAX platforms setting)``."""
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, i: int):
+        import jax
+        from jax._src import xla_bridge
+
+        return i, os.getppid(), bool(xla_bridge._backends), jax.config.jax_platforms or ""

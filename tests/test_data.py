@@ -473,3 +473,27 @@ def test_unpicklable_collate_fn_fails_at_start():
     loader = data.DataLoader(helpers.Indexed(4), num_workers=1, collate_fn=lambda b: b)
     with pytest.raises((AttributeError, TypeError, pickle.PicklingError), match="pickle"):
         iter(loader)
+
+
+def test_workers_are_forked_from_one_fork_server():
+    """Workers are not children of the training process (JAX is not fork-safe) but of one fork
+    server, started when the loader is built and reused by later epochs and loaders; no worker
+    starts JAX's runtime before it needs it, and workers only ever use the CPU."""
+    import os
+
+    parents = set()
+    for _ in range(2):  # a new loader, new workers: the same server forks them
+        loader = data.DataLoader(helpers.ProcessFacts(), batch_size=None, num_workers=2)
+        for _i, parent, started, platforms in loader:
+            parents.add(int(parent))
+            assert not started and platforms == "cpu"
+    assert len(parents) == 1 and os.getpid() not in parents
+
+
+def test_fork_context_is_served_by_the_fork_server():
+    import os
+
+    loader = data.DataLoader(
+        helpers.ProcessFacts(), batch_size=None, num_workers=1, multiprocessing_context="fork"
+    )
+    assert all(int(parent) != os.getpid() for _i, parent, _s, _p in loader)

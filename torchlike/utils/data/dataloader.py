@@ -1,16 +1,22 @@
 """``DataLoader``: batches from a dataset, with PyTorch's signature and worker processes.
 
 ``num_workers=0`` loads in the main process; torchlike's own datasets then hand over whole
-collated batches (``_get_batch``). ``num_workers > 0`` starts that many worker processes (with
-``spawn``, see ``_utils/worker.py``): each fetches and collates whole batches, ``prefetch_factor``
-batches per worker are kept in flight, and batches come back in sampler order. An exception in a
-worker is re-raised in the main process with the worker's traceback; a worker that dies raises
+collated batches (``_get_batch``). ``num_workers > 0`` starts that many worker processes (see
+``_utils/worker.py``): each fetches and collates whole batches, ``prefetch_factor`` batches per
+worker are kept in flight, and batches come back in sampler order. An exception in a worker is
+re-raised in the main process with the worker's traceback; a worker that dies raises
 ``RuntimeError`` instead of hanging; ``timeout`` bounds the wait for each batch.
 
-Where it differs from PyTorch: workers are spawned, not forked, so each one starts a fresh
-Python and imports torchlike (about a second per worker); ``persistent_workers=True`` pays that
-once per training run instead of once per epoch. What the workers run (dataset, ``collate_fn``,
-``worker_init_fn``) must be picklable, as with PyTorch's ``spawn`` start method.
+Where it differs from PyTorch: PyTorch on Linux ``fork``s its workers from the training process.
+JAX is not fork-safe once its runtime has started threads, so torchlike's workers are forked from
+a *fork server* instead (``multiprocessing``'s ``forkserver``: a clean process started once per
+program, with torchlike and the main script already imported; it is started as soon as a
+``DataLoader`` with workers is built, so its start overlaps with building the model). A worker
+then starts in milliseconds, every epoch, as PyTorch's do. What the workers run (dataset,
+``collate_fn``, ``worker_init_fn``) is pickled to them once per start, so it must be picklable,
+as with PyTorch's ``spawn``/``forkserver`` start methods (the main script needs the usual
+``if __name__ == "__main__":`` guard); ``multiprocessing_context="fork"`` is served by the fork
+server too. Where ``forkserver`` does not exist (Windows), workers are spawned.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import pickle
 import queue
 import time
 from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import jax
@@ -33,6 +40,45 @@ from ._utils.fetch import IterableFetcher, MapFetcher
 from ._utils.worker import ExceptionWrapper, IterableDatasetStopIteration, worker_loop
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+
+# What the fork server imports once, before it forks any worker: the main script (as Python's
+# forkserver does by default) and torchlike with the modules every worker needs.
+_PRELOAD = ["__main__", "torchlike", "torchlike.utils.data._utils.worker", "torchlike.vision"]
+
+
+def _start_method_context(context=None, start: bool = False):
+    """The multiprocessing context workers start from: the fork server by default (and for
+    ``"fork"``), started with torchlike preloaded; ``spawn`` where there is no fork server."""
+    if context is not None and not isinstance(context, str):
+        if context.get_start_method() != "fork":
+            return context
+        context = "fork"
+    methods = multiprocessing.get_all_start_methods()
+    if context in (None, "fork", "forkserver") and "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver
+        if server._forkserver_pid is None:  # not started yet: choose what it preloads
+            preload = list(dict.fromkeys([*server._preload_modules, *_PRELOAD]))
+            ctx.set_forkserver_preload(preload)
+            if start:
+                saved = os.environ.get("JAX_PLATFORMS")
+                os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
+                try:
+                    server.ensure_running()
+                finally:
+                    _restore_env("JAX_PLATFORMS", saved)
+        return ctx
+    return multiprocessing.get_context(context or "spawn")
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
 
 _CHECK_S = 0.5  # how often a waiting main process checks that its workers are alive
 
@@ -51,7 +97,8 @@ class DataLoader:
         pin_memory, pin_memory_device: accepted; JAX places each batch on the default device.
         timeout: seconds to wait for a batch from the workers (0: no limit).
         worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
-        multiprocessing_context: a start method name or context (default ``"spawn"``).
+        multiprocessing_context: a start method name or context (default: ``"forkserver"``
+            where it exists, else ``"spawn"``; ``"fork"`` is served by the fork server).
         generator: the generator of ``RandomSampler`` and of the workers' base seed.
         prefetch_factor: batches in flight per worker (2 when ``num_workers > 0``).
         persistent_workers: keep the workers (and their dataset copies) across epochs.
@@ -148,6 +195,8 @@ class DataLoader:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
         self._workers: _MultiProcessingIter | None = None
+        if num_workers:  # start the fork server now: it imports torchlike while the model is built
+            _start_method_context(multiprocessing_context, start=True)
 
     @property
     def _auto_collation(self) -> bool:
@@ -246,8 +295,14 @@ class _MultiProcessingIter:
 
     def __init__(self, loader: DataLoader) -> None:
         self.loader = loader
-        ctx = loader.multiprocessing_context or "spawn"
-        ctx = multiprocessing.get_context(ctx) if isinstance(ctx, str) else ctx
+        ctx = _start_method_context(loader.multiprocessing_context)
+        # What every worker runs, pickled once here (an unpicklable dataset or function fails now,
+        # in the caller), not once per worker by multiprocessing.
+        job = bytes(
+            ForkingPickler.dumps(
+                (loader.dataset, loader.collate_fn, loader.worker_init_fn), pickle.HIGHEST_PROTOCOL
+            )
+        )
         self.shut = False
         self.result_queue = ctx.Queue()
         self.index_queues, self.workers = [], []
@@ -260,31 +315,26 @@ class _MultiProcessingIter:
                 w = ctx.Process(
                     target=worker_loop,
                     args=(
-                        loader.dataset,
+                        job,
                         loader._is_iterable,
                         index_queue,
                         self.result_queue,
                         loader._auto_collation,
-                        loader.collate_fn,
                         loader.batch_size,
                         loader.drop_last,
-                        loader.worker_init_fn,
                         wid,
                         loader.num_workers,
                     ),
                     daemon=True,
                 )
                 self.index_queues.append(index_queue)
-                w.start()  # pickles the dataset, collate_fn and worker_init_fn for the worker
+                w.start()
                 self.workers.append(w)
         except BaseException:
             self._shutdown()
             raise
         finally:
-            if saved is None:
-                del os.environ["JAX_PLATFORMS"]
-            else:
-                os.environ["JAX_PLATFORMS"] = saved
+            _restore_env("JAX_PLATFORMS", saved)
         self.epoch = 0
         self._start_epoch(seed_workers=True)
 

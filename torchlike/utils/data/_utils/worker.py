@@ -1,16 +1,19 @@
 """Worker processes of a ``DataLoader`` (as ``torch.utils.data._utils.worker``).
 
-A worker is a separate Python process started with ``spawn`` (JAX is not fork-safe once it has
-started threads, so PyTorch's default ``fork`` is not used). It receives tasks ``(epoch, index,
-indices)`` on its own queue, fetches and collates the batch, and puts ``(epoch, index, batch)``
-on the shared result queue; tensors travel pickled (as NumPy data) and land on the main process'
-default device. Workers run JAX on the CPU only. A worker seeds ``random`` and torchlike's global
-generator with ``base_seed + worker_id`` before ``worker_init_fn``, as PyTorch does.
+A worker is a separate Python process, forked from a fork server or spawned (JAX is not
+fork-safe once it has started threads, so it is never forked from the training process). It
+receives its dataset, ``collate_fn`` and ``worker_init_fn`` pickled (once for all workers), then
+tasks ``(epoch, index, indices)`` on its own queue, fetches and collates the batch, and puts
+``(epoch, index, batch)`` on the shared result queue; tensors travel pickled (as NumPy data)
+and land on the main process' default device. Workers run JAX on the CPU only. A worker seeds
+``random`` and torchlike's global generator with ``base_seed + worker_id`` before
+``worker_init_fn``, as PyTorch does.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import random
 import sys
@@ -74,22 +77,27 @@ class IterableDatasetStopIteration:
 
 
 def worker_loop(
-    dataset,
+    job: bytes,
     is_iterable: bool,
     index_queue,
     result_queue,
     auto_collation: bool,
-    collate_fn,
     batch_size,
     drop_last: bool,
-    init_fn,
     worker_id: int,
     num_workers: int,
 ) -> None:
     """The body of a worker process: serve tasks until told to stop (``None``) or orphaned."""
     global _worker_info
+    os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
+    import jax
+
+    jax.config.update("jax_platforms", "cpu")
+
     from .... import random as tl_random
     from .fetch import IterableFetcher, MapFetcher
+
+    dataset, collate_fn, init_fn = pickle.loads(job)
 
     parent = os.getppid()
     seed = index_queue.get() + worker_id  # the first message is the base seed
