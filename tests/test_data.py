@@ -497,3 +497,29 @@ def test_fork_context_is_served_by_the_fork_server():
         helpers.ProcessFacts(), batch_size=None, num_workers=1, multiprocessing_context="fork"
     )
     assert all(int(parent) != os.getpid() for _i, parent, _s, _p in loader)
+
+
+@pytest.mark.parametrize("device", ["", "cpu"])
+def test_pin_memory_prefetches_the_same_batches(device):
+    """pin_memory=True keeps one batch in flight on the device: same batches, same order, and
+    state_dict counts only the batches handed out."""
+    kwargs = {"batch_size": 3, "num_workers": 2}
+    plain = [b[0].tolist() for b in data.DataLoader(helpers.Indexed(10), **kwargs)]
+    loader = data.DataLoader(
+        helpers.Indexed(10), pin_memory=True, pin_memory_device=device, **kwargs
+    )
+    it = iter(loader)
+    first = next(it)
+    assert loader.state_dict()["batches_taken"] == 1
+    pinned = [first[0].tolist()] + [b[0].tolist() for b in it]
+    assert pinned == plain
+    assert loader.state_dict()["batches_taken"] == 4
+
+
+@pytest.mark.skipif(tl.cuda.is_available(), reason="this machine has a GPU")
+def test_pin_memory_on_a_missing_device_says_so():
+    loader = data.DataLoader(
+        helpers.Indexed(4), num_workers=1, pin_memory=True, pin_memory_device="cuda"
+    )
+    with pytest.raises(RuntimeError, match="NVIDIA driver"):
+        next(iter(loader))

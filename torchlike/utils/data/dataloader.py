@@ -34,6 +34,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from ..._tensor import Tensor
 from ...random import Generator, default_generator, next_key
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import IterableFetcher, MapFetcher
@@ -73,6 +74,10 @@ def _start_method_context(context=None, start: bool = False):
     return multiprocessing.get_context(context or "spawn")
 
 
+def _is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
 def _restore_env(name: str, value: str | None) -> None:
     if value is None:
         os.environ.pop(name, None)
@@ -94,7 +99,10 @@ class DataLoader:
         num_workers: worker processes (0: load in the main process). The dataset, ``collate_fn``
             and ``worker_init_fn`` are pickled to the workers, so they must be importable objects.
         collate_fn: merges a list of samples into a batch (``default_collate``).
-        pin_memory, pin_memory_device: accepted; JAX places each batch on the default device.
+        pin_memory: with workers, receive each batch one step early and start its transfer to
+            the device (``pin_memory_device``, else JAX's default device) then; batches are
+            made on the default device in any case.
+        pin_memory_device: where ``pin_memory`` puts batches (``"cuda"``, ``"cpu"``, ...).
         timeout: seconds to wait for a batch from the workers (0: no limit).
         worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
         multiprocessing_context: a start method name or context (default: ``"forkserver"``
@@ -219,12 +227,48 @@ class DataLoader:
         if self.num_workers == 0:
             return self._single_process_iter()
         if not self.persistent_workers:
-            return _MultiProcessingIter(self)
-        if self._workers is None or not self._workers.alive():
-            self._workers = _MultiProcessingIter(self)
+            it = _MultiProcessingIter(self)
+        elif self._workers is None or not self._workers.alive():
+            it = self._workers = _MultiProcessingIter(self)
         else:
             self._workers.new_epoch()
-        return self._workers
+            it = self._workers
+        return self._prefetch_to_device(it) if self.pin_memory else it
+
+    _held = 0  # batches taken from the workers but not yet handed out (pin_memory lookahead)
+
+    def _prefetch_to_device(self, it):
+        """``pin_memory=True`` with workers: the next batch is received and its transfer to the
+        device (``pin_memory_device``, else JAX's default device) started before the current one
+        is handed out, so the transfer overlaps the training step (JAX transfers asynchronously).
+        Without workers batches are made on the default device directly."""
+        dev = jax.devices()[0]
+        if self.pin_memory_device:
+            from ..._device import device as _device
+
+            dev = _device(self.pin_memory_device).jax_device()
+
+        def put(batch):
+            return jax.tree.map(
+                lambda t: Tensor._wrap(jax.device_put(t._data, dev)) if _is_tensor(t) else t,
+                batch,
+                is_leaf=_is_tensor,
+            )
+
+        try:
+            ahead = put(next(it))
+        except StopIteration:
+            return
+        while True:
+            self._held = 1
+            try:
+                following = put(next(it))
+            except StopIteration:
+                self._held = 0
+                yield ahead
+                return
+            yield ahead
+            ahead = following
 
     def _single_process_iter(self):
         fetcher = self._fetcher()
@@ -256,7 +300,7 @@ class DataLoader:
         return {
             "epoch_start_rng_state": self._epoch_start,
             "rng_state": self._generator().get_state(),
-            "batches_taken": self._taken,
+            "batches_taken": self._taken - self._held,
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
