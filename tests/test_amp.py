@@ -15,6 +15,9 @@ AUTOCAST_OPS = {
     "matmul": lambda lib, F, x, t: x @ x.T,
     "mm_then_add_f32": lambda lib, F, x, t: x @ x.T + t[:, :2].sum(),
     "conv2d": lambda lib, F, x, t: F.conv2d(x.reshape(1, 1, 2, 3), lib.ones(2, 1, 2, 2)),
+    "conv2d_of_bf16_input": lambda lib, F, x, t: F.conv2d(
+        F.conv2d(x.reshape(1, 1, 2, 3), lib.ones(1, 1, 1, 1)), lib.ones(2, 1, 2, 2)
+    ),
     "softmax_keeps_dtype": lambda lib, F, x, t: F.softmax(F.linear(x, lib.ones(3, 3)), -1),
     "mse_loss_fp32": lambda lib, F, x, t: F.mse_loss(F.linear(x, lib.ones(3, 3)), t),
     "cross_entropy_fp32": lambda lib, F, x, t: F.cross_entropy(x @ x.T, lib.tensor([0, 1])),

@@ -27,7 +27,7 @@ from .. import _dtype
 from .._dispatch import apply
 from .._ops import inplace as _inplace
 from .._ops.inplace import _type_name
-from .._ops.linalg import _check_same_dtype
+from .._ops.linalg import _autocasting, _check_same_dtype
 from .._ops.pointwise import broadcast_shapes as _broadcast_shapes
 from .._ops.pointwise import relu as _relu
 from .._ops.pointwise import sigmoid, tanh  # noqa: F401  (public here too, as in PyTorch)
@@ -633,7 +633,7 @@ def _check_conv(input: Tensor, weight: Tensor, n: int, op: str) -> list[int]:
             f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {op}, but got input "
             f"of size: {_shape(input)}"
         )
-    if input.dtype is not weight.dtype:
+    if input.dtype is not weight.dtype and not _autocasting(input, weight):
         raise RuntimeError(
             f"expected scalar type {_type_name(input.dtype)} but found {_type_name(weight.dtype)}"
         )
