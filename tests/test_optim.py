@@ -696,3 +696,36 @@ def test_signature_matches_torch(name):
         return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
 
     assert params(getattr(tl_optim, name)) == params(getattr(torch.optim, name))
+
+
+BAD_ARGUMENTS = [
+    (name, kwargs)
+    for name, keys in {
+        "SGD": ["lr", "momentum", "weight_decay"],
+        "Adam": ["lr", "eps", "betas0", "betas1", "weight_decay"],
+        "AdamW": ["lr", "eps", "betas0", "betas1", "weight_decay"],
+        "Adamax": ["lr", "eps", "betas0", "betas1", "weight_decay"],
+        "NAdam": ["lr", "eps", "betas0", "betas1", "weight_decay", "momentum_decay"],
+        "RAdam": ["lr", "eps", "betas0", "betas1", "weight_decay"],
+        "RMSprop": ["lr", "eps", "momentum", "weight_decay", "alpha"],
+        "Adagrad": ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
+        "Adadelta": ["lr", "rho", "eps", "weight_decay"],
+    }.items()
+    for kwargs in (
+        {"betas": (-0.1, 0.9)}
+        if key == "betas0"
+        else {"betas": (0.9, 1.0)}
+        if key == "betas1"
+        else {key: 1.5 if key == "rho" else -0.5}
+        for key in keys
+    )
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), BAD_ARGUMENTS)
+def test_invalid_arguments_raise_torchs_errors(name, kwargs):
+    with pytest.raises(ValueError) as expected:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+    with pytest.raises(ValueError) as got:
+        getattr(tl_optim, name)([Parameter(tl.zeros(2))], **kwargs)
+    assert str(got.value) == str(expected.value)

@@ -44,6 +44,25 @@ from ..autograd.grad_mode import enable_grad
 _Tracer = jax.core.Tracer
 
 
+def check_arguments(lr=None, eps=None, betas=None, **nonnegative) -> None:
+    """PyTorch's constructor checks, with its messages: ``lr`` (a number or a one-element
+    tensor) and ``eps`` non-negative, each beta in ``[0, 1)``, and every other named value (
+    ``weight_decay``, ``momentum``, ``alpha``, ...) non-negative."""
+    if lr is not None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas or ()):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    for name, value in nonnegative.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
 class OptState(nnx.Variable):
     """An optimizer array: a leaf of a parameter's Optax state, or a group's hyperparameter."""
 
