@@ -16,7 +16,7 @@ $(VENV)/.runtime: $(BIN)/activate pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.runtime
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,examples]'
 	touch $@
 
 # Real Fashion-MNIST comes from Debian's dataset-fashion-mnist where apt exists (as root),
