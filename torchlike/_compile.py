@@ -10,6 +10,14 @@ Inside the trace the original objects hold tracers for the duration of the call,
 code, the autograd tape and the optimizer run unchanged; the compiled program is what
 ``jax.grad`` plus an Optax update would produce by hand.
 
+Sharding. A piece of state that comes in sharded over several devices (an FSDP parameter, its
+optimizer state, a parameter placed with ``torchlike.distributed.shard_parameter``) leaves the
+program with the same sharding: its new value is constrained to the input's ``NamedSharding``, so
+parameters stay sharded step after step. When the step uses a ``DistributedDataParallel`` spanning
+several processes, the program runs over the global mesh of every process's devices: state enters
+replicated, each argument tensor with a batch dimension is this process's rows of a global batch
+(``jax.make_array_from_process_local_data``), and results come back as this process's local arrays.
+
 Recompiles happen only when a shape, dtype, a ``.grad`` going from None to a tensor, or a
 Python-level argument changes; each one is logged (logger ``torchlike.compile``) with the reason,
 and a warning is issued once a function has recompiled ``cache_size_limit`` times.
@@ -24,7 +32,9 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import numpy as np
 from flax import nnx
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ._tensor import Tensor
 from ._trace_state import Trace, active
@@ -193,7 +203,7 @@ class CompiledFunction:
         self._kinds: dict = {}  # program -> "step" (runs backward itself) or "pure"
         self._differentiable: dict = {}  # (program, differentiable slots) -> _Differentiable
         self._jitted = jax.jit(
-            self._traced, static_argnums=(0,), donate_argnums=(1,) if donate else ()
+            self._traced, static_argnums=(0, 1), donate_argnums=(2,) if donate else ()
         )
 
     @property
@@ -223,7 +233,7 @@ class CompiledFunction:
             # One object per distinct program: later lookups (here and in jax.jit's cache) then
             # match by identity instead of comparing graph definitions field by field.
             program = self._programs.setdefault(program, program)
-            plan = self._plans[key] = _Plan(slots, syncs, program, known)
+            plan = self._plans[key] = _Plan(slots, syncs, program, known, _global_mesh(roots))
         arg_slots = [
             _Slot(t, f"argument tensor {i}")
             for i, t in enumerate(tensors)
@@ -241,22 +251,36 @@ class CompiledFunction:
             grads = [None] * len(slots)
         else:
             grads = [s.get_grad() for s in slots]
+        mesh = plan.mesh
+        if mesh is not None:  # a multi-process DDP step: global arrays in
+            n = len(plan.slots)
+            values = [_to_global(v, mesh, batch=i >= n) for i, v in enumerate(values)]
+            grads = [_to_global(g, mesh, batch=False) for g in grads]
+        keep = _kept_shardings(values)
         self._call_args = (args, kwargs, slots, plan.known)
         try:
             if is_grad_enabled() and self._kinds.get(plan.program) != "step":
                 diff = tuple(i for i, s in enumerate(slots) if s.has_grad and s.obj.requires_grad)
                 if diff and plan.program not in self._kinds:
                     # Trace (not run) once to learn whether the function runs its own backward.
-                    self._jitted.trace(plan.program, values, grads)
+                    self._jitted.trace(plan.program, keep, values, grads)
                 if diff and self._kinds[plan.program] == "pure":
+                    if mesh is not None:
+                        raise NotImplementedError(
+                            "a compiled function without its own backward (compile(model)(x)) "
+                            "over a multi-process DistributedDataParallel; compile the whole "
+                            "training step instead"
+                        )
                     return self._call_differentiable(plan.program, slots, values, grads, diff)
-            out, new_values, new_grads = self._jitted(plan.program, values, grads)
+            out, new_values, new_grads = self._jitted(plan.program, keep, values, grads)
         except _Retrace:
             self._plans.clear()
             self._call_args = None
             return self(*args, **kwargs)
         finally:
             self._call_args = None
+        if mesh is not None:  # ... and this process's local arrays out
+            out, new_values, new_grads = jax.tree.map(_to_local, (out, new_values, new_grads))
         for i, v in new_values.items():
             slots[i].set(v)
         for i, g in new_grads.items():
@@ -299,7 +323,9 @@ class CompiledFunction:
         out = jax.tree.map(link, out, is_leaf=lambda x: isinstance(x, Tensor))
         return _unpack(out)
 
-    def _traced(self, program: _Program, values: list, grads: list, explain: bool = True):
+    def _traced(
+        self, program: _Program, keep: tuple, values: list, grads: list, explain: bool = True
+    ):
         args, kwargs, slots, known = self._call_args
         if explain:
             self._explain(program, slots, values, grads)
@@ -329,13 +355,14 @@ class CompiledFunction:
                 raise RuntimeError(_translate(e)) from None
             new_values, new_grads = {}, {}
             for i, (s, v, g) in enumerate(zip(slots, values, grads)):
+                sharding = keep[i] if keep else None
                 now = s.get()
                 if now is not v or self._donate:
-                    new_values[i] = now
+                    new_values[i] = _constrain(now, v, sharding)
                 if s.has_grad:
                     ng = s.get_grad()
                     if ng is not g:
-                        new_grads[i] = ng
+                        new_grads[i] = _constrain(ng, v, sharding)
             out = _pack(out)
         finally:
             active.pop()
@@ -396,13 +423,16 @@ class CompiledFunction:
 class _Plan:
     """The state slots for one set of arguments, and the program they run."""
 
-    __slots__ = ("slots", "syncs", "program", "known")
+    __slots__ = ("slots", "syncs", "program", "known", "mesh")
 
-    def __init__(self, slots: list, syncs: list, program: _Program, known: set[int]) -> None:
+    def __init__(
+        self, slots: list, syncs: list, program: _Program, known: set[int], mesh=None
+    ) -> None:
         self.slots = slots
         self.syncs = syncs
         self.program = program
         self.known = known  # ids of every object the scan visited
+        self.mesh = mesh  # the global mesh of a multi-process DDP, else None
 
 
 class _Program:
@@ -437,6 +467,73 @@ def _fingerprint(roots: list[tuple[str, Any]]) -> tuple:
     return tuple(out)
 
 
+def _kept_shardings(values: list) -> tuple | None:
+    """For each value, its sharding when the program must hand it back sharded the same way (a
+    ``NamedSharding`` that splits it over devices), else None; None when nothing is sharded."""
+    out = []
+    for v in values:
+        sharding = getattr(v, "sharding", None)
+        if isinstance(sharding, NamedSharding) and not sharding.is_fully_replicated:
+            out.append(sharding)
+        else:
+            out.append(None)
+    return tuple(out) if any(s is not None for s in out) else None
+
+
+def _constrain(x, like, sharding):
+    """``x`` (the new value of state that came in as ``like``) kept on ``sharding``."""
+    if sharding is None or x is None or x.shape != like.shape:
+        return x
+    return jax.lax.with_sharding_constraint(x, sharding)
+
+
+def _global_mesh(roots: list[tuple[str, Any]]):
+    """The global mesh of a multi-process ``DistributedDataParallel`` the step reaches, if any."""
+    if jax.process_count() == 1:
+        return None
+    for _, obj in roots:
+        nodes = (n for _, n in nnx.iter_graph(obj)) if isinstance(obj, nnx.Pytree) else [obj]
+        for node in nodes:
+            mesh = getattr(node, "_compile_global_mesh", None)
+            if mesh is not None:
+                return mesh
+    return None
+
+
+def _to_global(x, mesh: Mesh, batch: bool):
+    """A process-local array as a global array on ``mesh``: replicated state (every process holds
+    the same value), or, for ``batch``, this process's rows of a batch split along dim 0."""
+    if x is None or not isinstance(x, jax.Array) or not x.is_fully_addressable:
+        return x  # already global
+    if batch and x.ndim >= 1:
+        sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
+        local = np.asarray(x)
+        shape = (local.shape[0] * jax.process_count(), *local.shape[1:])
+        return jax.make_array_from_process_local_data(sharding, local, shape)
+    sharding = NamedSharding(mesh, PartitionSpec())
+    devices = sharding.addressable_devices_indices_map(x.shape)
+    return jax.make_array_from_single_device_arrays(
+        x.shape, sharding, [jax.device_put(x, d) for d in devices]
+    )
+
+
+def _to_local(x):
+    """A global array (from a multi-process step) as this process's part of it: the value of a
+    replicated array, or the local rows of one split along dim 0."""
+    if not isinstance(x, jax.Array) or x.is_fully_addressable:
+        return x
+    if x.sharding.is_fully_replicated:
+        return x.addressable_data(0)
+    shards, seen = [], set()
+    for shard in sorted(x.addressable_shards, key=lambda s: s.index[0].start or 0):
+        start = shard.index[0].start or 0
+        if start not in seen:
+            seen.add(start)
+            shards.append(shard.data)
+    device = shards[0].devices().pop()
+    return jax.numpy.concatenate([jax.device_put(s, device) for s in shards])
+
+
 class _Retrace(Exception):
     """Raised out of a trace that met state the scan had missed; the call is traced again."""
 
@@ -463,7 +560,7 @@ class _Differentiable:
             for i, v in zip(diff, diff_values):
                 vals[i] = v
             out, new_values, new_grads = self._owner._traced(
-                self._program, vals, grads, explain=False
+                self._program, None, vals, grads, explain=False
             )
             leaves = jax.tree.leaves(out, is_leaf=lambda x: isinstance(x, Tensor))
             douts = [x._data for x in leaves if isinstance(x, Tensor) and _inexact(x._data)]

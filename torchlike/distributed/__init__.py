@@ -182,3 +182,13 @@ def reduce_scatter(
     else:
         output._data = mine._data.astype(output._data.dtype)
     return None
+
+
+def __getattr__(name: str):
+    # Imported on first use: the sharding helpers need torchlike.nn, which imports this module.
+    if name in ("shard_parameter", "fsdp"):
+        import importlib
+
+        fsdp = importlib.import_module(__name__ + ".fsdp")
+        return fsdp if name == "fsdp" else fsdp.shard_parameter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

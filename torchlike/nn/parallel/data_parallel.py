@@ -69,7 +69,7 @@ class DataParallel(Module):
 
     def _batch_sharding(self, ndim: int):
         spec = [None] * ndim
-        spec[self.dim] = "batch"
+        spec[self.dim] = self._mesh.axis_names[0]
         return NamedSharding(self._mesh, PartitionSpec(*spec))
 
     def _scatter(self, x):
