@@ -16,8 +16,11 @@ class DistributedSampler(Sampler):
     each epoch), identical in every replica, so the shares never overlap. Without ``drop_last``
     the list is padded by repeating its start so every replica gets ``ceil(N / num_replicas)``
     indices; with it, the tail is dropped. Replica ``r`` takes every ``num_replicas``-th index from
-    ``r``. torchlike has no process group: ``num_replicas`` and ``rank`` must be given (JAX's
-    ``jax.process_count()``/``jax.process_index()`` are the usual values).
+    ``r``. ``num_replicas`` and ``rank`` default to the process group's world size and rank
+    (``torchlike.distributed.init_process_group`` runs on ``jax.distributed``, so they are
+    ``jax.process_count()`` and ``jax.process_index()``; 1 and 0 without one). The shuffled order
+    comes from torchlike's generator, so it differs from PyTorch's for the same seed (it is the
+    same in every replica and every run).
     """
 
     def __init__(
