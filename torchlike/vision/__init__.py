@@ -1,3 +1,3 @@
-"""``torchlike.vision``: datasets and transforms in the spirit of torchvision."""
+"""``torchlike.vision``: datasets, transforms and box ops in the spirit of torchvision."""
 
-from . import datasets, transforms  # noqa: F401
+from . import datasets, ops, transforms  # noqa: F401
