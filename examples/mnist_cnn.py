@@ -4,24 +4,43 @@
     python examples/mnist_cnn.py --eager         # the same loop without torch.compile
     python examples/mnist_cnn.py --dataset mnist --data-root ~/data   # MNIST from local files
     python examples/mnist_cnn.py --resume        # continue an interrupted run (same --epochs)
+    python examples/mnist_cnn.py --reference     # the very same script on real PyTorch
 
 It logs loss, accuracy and learning rate for TensorBoard (``tensorboard --logdir runs``) and keeps
-the latest and the best checkpoint in ``checkpoints/mnist_cnn``.
+the latest and the best checkpoint in ``checkpoints/mnist_cnn``. The last line is ``RESULT {...}``
+(JSON: final test accuracy and the training time of each epoch, evaluation excluded).
 
-The only torchlike-specific line is the import: everything else is the PyTorch API.
+The only torchlike-specific lines are the imports: everything else is the PyTorch API. With
+``--reference`` (real PyTorch; torchvision is not usable here) the images still come from
+``torchlike.vision.datasets``, converted by a small NumPy ToTensor+Normalize, and checkpoints are
+plain ``torch.save`` files, since ``CheckpointManager`` is torchlike's own.
 """
 
 import argparse
 import itertools
+import json
+import os
+import sys
 import time
 
-import torchlike as torch
-import torchlike.nn.functional as F
-from torchlike import nn
-from torchlike.utils import CheckpointManager
-from torchlike.utils.data import DataLoader
-from torchlike.utils.tensorboard import SummaryWriter
+import numpy as np
+
 from torchlike.vision import datasets, transforms
+
+REFERENCE = "--reference" in sys.argv
+if REFERENCE:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+    from torch.utils.data import DataLoader
+    from torch.utils.tensorboard import SummaryWriter
+else:
+    import torchlike as torch
+    import torchlike.nn.functional as F
+    from torchlike import nn
+    from torchlike.utils import CheckpointManager
+    from torchlike.utils.data import DataLoader
+    from torchlike.utils.tensorboard import SummaryWriter
 
 
 class Net(nn.Module):
@@ -71,6 +90,44 @@ def evaluate(model, loader, limit=None) -> float:
     return correct / total
 
 
+def to_normalized_array(img) -> np.ndarray:
+    """``ToTensor()`` then ``Normalize((0.5,), (0.5,))`` in NumPy, for ``--reference``."""
+    return (np.asarray(img, np.float32)[None] / np.float32(255) - np.float32(0.5)) / np.float32(0.5)
+
+
+class TorchCheckpoints:
+    """``--reference``: the latest and best state in two ``torch.save`` files, restored the way
+    ``CheckpointManager`` restores them (model, optimizer, scheduler, random state, epoch)."""
+
+    def __init__(self, directory, **objects) -> None:
+        os.makedirs(directory, exist_ok=True)
+        self.last = os.path.join(directory, "last.pt")
+        self.best = os.path.join(directory, "best.pt")
+        self.objects = objects
+        self.best_accuracy = -1.0
+
+    def save(self, step, epoch, metrics) -> None:
+        state = {k: v.state_dict() for k, v in self.objects.items()}
+        state.update(step=step, epoch=epoch, rng_state=torch.get_rng_state(), **metrics)
+        torch.save(state, self.last)
+        if metrics["accuracy"] > self.best_accuracy:
+            self.best_accuracy = metrics["accuracy"]
+            torch.save(state, self.best)
+
+    def restore(self):
+        if not os.path.exists(self.last):
+            return None
+        state = torch.load(self.last)
+        for k, v in self.objects.items():
+            v.load_state_dict(state[k])
+        torch.set_rng_state(state["rng_state"])
+        self.best_accuracy = torch.load(self.best)["accuracy"]
+        return state
+
+    def close(self) -> None:
+        pass  # torch.save has written everything already
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=["fashion_mnist", "mnist"], default="fashion_mnist")
@@ -80,6 +137,7 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eager", action="store_true", help="do not compile the train step")
+    p.add_argument("--reference", action="store_true", help="run on real PyTorch (eager)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--log-dir", default="runs/mnist_cnn", help="TensorBoard event files")
     p.add_argument("--checkpoint-dir", default="checkpoints/mnist_cnn")
@@ -89,7 +147,10 @@ def main() -> None:
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
-    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    if REFERENCE:
+        tf = to_normalized_array
+    else:
+        tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
     ds = datasets.FashionMNIST if args.dataset == "fashion_mnist" else datasets.MNIST
     train = ds(args.data_root, train=True, transform=tf)
     test = ds(args.data_root, train=False, transform=tf)
@@ -104,28 +165,35 @@ def main() -> None:
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=3 * args.lr, total_steps=args.epochs * batches
     )
-    checkpoints = CheckpointManager(
-        args.checkpoint_dir,
-        max_to_keep=1,
-        best_metric="accuracy",
-        best_mode="max",
-        model=model,
-        optimizer=optimizer,
-        scheduler=scheduler,
-    )
+    if REFERENCE:
+        checkpoints = TorchCheckpoints(
+            args.checkpoint_dir, model=model, optimizer=optimizer, scheduler=scheduler
+        )
+    else:
+        checkpoints = CheckpointManager(
+            args.checkpoint_dir,
+            max_to_keep=1,
+            best_metric="accuracy",
+            best_mode="max",
+            model=model,
+            optimizer=optimizer,
+            scheduler=scheduler,
+        )
     first_epoch = 1
     if args.resume and (state := checkpoints.restore()) is not None:
         first_epoch = state["epoch"] + 1
         print(f"resumed from epoch {state['epoch']} (step {state['step']})")
     writer = SummaryWriter(args.log_dir)
-    step = train_step if args.eager else torch.compile(train_step)
+    compiled = not (args.eager or REFERENCE)
+    step = torch.compile(train_step) if compiled else train_step
+    backend = "pytorch" if REFERENCE else f"torchlike-{'compiled' if compiled else 'eager'}"
     print(
         f"{args.dataset}: {len(train)} train / {len(test)} test images; "
         f"{sum(p.numel() for p in model.parameters())} parameters; "
-        f"{'eager' if args.eager else 'compiled'} train step"
+        f"{backend} train step"
     )
 
-    acc = float("nan")
+    acc, epoch_times = float("nan"), []
     last_epoch = args.epochs if args.stop_after is None else first_epoch - 1 + args.stop_after
     for epoch in range(first_epoch, min(args.epochs, last_epoch) + 1):
         start, total = time.perf_counter(), 0.0
@@ -136,6 +204,7 @@ def main() -> None:
             total += step(model, optimizer, x, y).detach()  # stays on the device: no sync per step
             scheduler.step()
         loss = total.item() / batches
+        epoch_times.append(time.perf_counter() - start)
         acc = evaluate(model, test_loader, args.limit_batches)
         print(
             f"epoch {epoch}: train loss {loss:.4f}  "
@@ -148,6 +217,15 @@ def main() -> None:
     checkpoints.close()
     writer.close()
     print(f"final test accuracy: {acc:.2%}")
+    result = {
+        "example": "mnist_cnn",
+        "backend": backend,
+        "metric": "test_accuracy",
+        "value": acc,
+        "epochs": len(epoch_times),
+        "epoch_time_s": epoch_times,
+    }
+    print("RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":
