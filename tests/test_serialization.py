@@ -209,7 +209,20 @@ def test_add_safe_globals(tmp_path):
     finally:
         tl.serialization.clear_safe_globals()
     with pytest.raises(pickle.UnpicklingError, match="add_safe_globals"):
-        tl.load(path, weights_only=False)  # weights_only=False never means "run anything"
+        tl.load(path)
+
+
+def test_weights_only_false_loads_a_whole_model_of_a_users_class(tmp_path):
+    """``torch.save(model)`` + ``torch.load(f, weights_only=False)``, as PyTorch's examples do:
+    the user's own Module class is imported by name; nothing else the file names is called (the
+    payload tests in test_torch_files.py stay refused with weights_only=False)."""
+    model = _Net().eval()
+    path = _saved(model, tmp_path / "net.pt")
+    loaded = tl.load(path, weights_only=False)
+    assert type(loaded) is _Net and not loaded.training
+    assert_same(loaded.state_dict(), model.state_dict())
+    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL \S*\._Net was not an allowed"):
+        tl.load(path)  # the default, weights_only=True, still refuses it
 
 
 def test_torchlike_layers_load_without_allow_list(tmp_path):

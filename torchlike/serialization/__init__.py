@@ -20,8 +20,11 @@ Loading never runs code from the file: pickles are read by an unpickler that res
 only from an allow-list (tensors, storages, ``OrderedDict``, dtypes, ``torch.Size``, plain data,
 torchlike's own layers) plus what ``add_safe_globals`` adds, and refuses anything else by name.
 Where torchlike differs from PyTorch: ``weights_only=False`` does not open the door to arbitrary
-pickles; it reads the same way (allow-list classes you trust with ``add_safe_globals``), and
-PyTorch's legacy (pre-1.6, non-zip) format is not read.
+pickles. It adds one thing to the allow-list: the user's own ``nn.Module`` subclasses (imported
+by name, as PyTorch does), so a model saved whole with ``torch.save(model, f)`` loads with
+``torch.load(f, weights_only=False)``; no other function or class named in the file is called
+(allow-list what you trust with ``add_safe_globals``). PyTorch's legacy (pre-1.6, non-zip)
+format is not read.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import IO, Any
 import jax
 
 from .._device import device
-from . import _orbax, _safetensors, _torch_zip
+from . import _orbax, _pickle, _safetensors, _torch_zip
 from ._pickle import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
 __all__ = [
@@ -103,14 +106,23 @@ def load(
             ``torchlike.device``, a ``jax.Device``), a ``jax.sharding.Sharding`` (Orbax restores
             each array with it), or a dict mapping saved locations to devices (``{'cuda:0':
             'cpu'}``).
-        weights_only: accepted for PyTorch compatibility; loading is always restricted to the
-            allow-list (see the module docstring), whatever its value.
+        weights_only: ``False`` also allows the user's own ``nn.Module`` classes (a model saved
+            whole); loading is otherwise restricted to the allow-list either way (see the module
+            docstring).
 
     Returns torchlike tensors, with dtypes, sharing between tensors and dict order preserved.
     """
     if pickle_module is not None or pickle_load_args:
         raise NotImplementedError("torchlike.load takes no pickle_module or pickle arguments")
     where = _placement(map_location)
+    token = _pickle.user_modules.set(weights_only is False)
+    try:
+        return _load(f, where)
+    finally:
+        _pickle.user_modules.reset(token)
+
+
+def _load(f, where) -> Any:
     if isinstance(f, (str, os.PathLike)):
         if os.path.isdir(f):
             if not _orbax.is_checkpoint(f):

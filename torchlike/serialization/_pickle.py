@@ -19,6 +19,8 @@ from __future__ import annotations
 import _compat_pickle
 import collections
 import contextlib
+import contextvars
+import importlib
 import math
 import pickle
 from collections.abc import Callable, Iterator
@@ -336,6 +338,23 @@ def safe_globals(safe_globals: list[Any]) -> Iterator[None]:
         _user_globals[:] = before
 
 
+# ``torchlike.load(weights_only=False)``: whole models of the user's own ``nn.Module`` classes load.
+user_modules: contextvars.ContextVar[bool] = contextvars.ContextVar("user_modules", default=False)
+
+
+def _module_class(module: str, name: str) -> type | None:
+    """The class ``module.name`` when it is an ``nn.Module`` subclass (imported as PyTorch's
+    unpickler would), else None: a model pickled whole is rebuilt from its class and its state,
+    without calling any other function the file names."""
+    try:
+        obj = importlib.import_module(module)
+        for part in name.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError):
+        return None
+    return obj if isinstance(obj, type) and issubclass(obj, modules.Module) else None
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """Unpickle with globals from the allow-list only; storages come from ``load_storage``.
 
@@ -358,6 +377,10 @@ class RestrictedUnpickler(pickle.Unpickler):
             entry_name, obj = _name_of(entry)
             if entry_name == full:
                 return obj
+        if user_modules.get():
+            cls = _module_class(module, name)
+            if cls is not None:
+                return cls
         raise pickle.UnpicklingError(
             f"Weights only load failed: unsupported global: GLOBAL {full} was not an allowed "
             "global. torchlike.load never runs code from a file; if you trust this file and the "
