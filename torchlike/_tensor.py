@@ -426,6 +426,15 @@ class Tensor:
     def is_pinned(self, device=None) -> bool:
         return False
 
+    def share_memory_(self) -> Tensor:
+        """``Tensor.share_memory_``: parameters and buffers move to shared memory (see
+        ``nn.Parameter``); a plain tensor is immutable data under JAX and is returned as is (it
+        is copied when pickled to another process)."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
     def float(self) -> Tensor:
         return self.type(_dtype.float32)
 

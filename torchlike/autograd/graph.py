@@ -15,11 +15,13 @@ it produces have a ``grad_fn`` of their own and can be differentiated again.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -39,7 +41,16 @@ class Node:
     zero cotangents for outputs that received no gradient.
     """
 
-    __slots__ = ("_name", "pullback", "inputs", "out_avals", "retained", "saved", "__weakref__")
+    __slots__ = (
+        "_name",
+        "pullback",
+        "inputs",
+        "out_avals",
+        "retained",
+        "saved",
+        "hooks",
+        "__weakref__",
+    )
 
     def __init__(
         self, name: str, pullback: Callable, inputs: tuple, out_avals: tuple, saved=None
@@ -54,6 +65,7 @@ class Node:
         self.retained: dict[int, Any] | None = (
             None  # output index -> tensor that called retain_grad
         )
+        self.hooks: dict[int, dict] | None = None  # output index -> {handle id: register_hook fn}
 
     def name(self) -> str:
         """PyTorch's node name: ``MulBackward0``; ops may pass a full name (``SumBackward1``)."""
@@ -102,6 +114,160 @@ def _fill(node: Node, cts: list) -> tuple:
     )
 
 
+# -- tensor hooks (Tensor.register_hook / register_post_accumulate_grad_hook) ------------------
+# A non-leaf's hooks live on its grad_fn (keyed by output index); a leaf's live here, keyed by the
+# tensor's id (Parameters are nnx Variables, which take no new attributes) and dropped with it.
+_LEAF_HOOKS: dict[int, dict] = {}  # id(leaf) -> {handle id: fn(grad)}
+_POST_HOOKS: dict[int, dict] = {}  # id(leaf) -> {handle id: fn(tensor)}
+_next_handle = iter(range(1, 1 << 62))
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (also on ``with``
+    exit, as PyTorch's ``torch.utils.hooks.RemovableHandle``)."""
+
+    def __init__(self, table: dict) -> None:
+        self.id = next(_next_handle)
+        self._table = table
+
+    def remove(self) -> None:
+        self._table.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _leaf_table(store: dict, tensor) -> dict:
+    key = id(tensor)
+    table = store.get(key)
+    if table is None:
+        table = store[key] = {}
+        weakref.finalize(tensor, store.pop, key, None)
+    return table
+
+
+def register_hook(tensor, hook: Callable) -> RemovableHandle:
+    """``Tensor.register_hook``: ``hook(grad)`` runs when this tensor's gradient is computed and
+    may return a replacement gradient. On a leaf it sees the gradient summed over all uses, before
+    it is accumulated into ``.grad``; it also runs inside ``torchlike.compile`` (on traced
+    values), where it must not read the gradient's value in Python."""
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if tensor.grad_fn is None:
+        table = _leaf_table(_LEAF_HOOKS, tensor)
+    else:
+        node = tensor.grad_fn
+        if node.hooks is None:
+            node.hooks = {}
+        table = node.hooks.setdefault(tensor._out_index, {})
+    handle = RemovableHandle(table)
+    table[handle.id] = hook
+    return handle
+
+
+def register_post_accumulate_grad_hook(tensor, hook: Callable) -> RemovableHandle:
+    """``Tensor.register_post_accumulate_grad_hook``: ``hook(tensor)`` runs after a backward has
+    accumulated into this leaf's ``.grad`` (its return value is ignored)."""
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if tensor.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    table = _leaf_table(_POST_HOOKS, tensor)
+    handle = RemovableHandle(table)
+    table[handle.id] = hook
+    return handle
+
+
+def _run_hooks(hooks: dict | None, g, create_graph: bool):
+    """Pass ``g`` through the hooks in registration order; a hook may return a new gradient."""
+    if not hooks:
+        return g
+    from .._tensor import Tensor
+
+    for hook in list(hooks.values()):
+        t = g if isinstance(g, Tensor) else Tensor._wrap(g)
+        new = hook(t)
+        if new is None:
+            continue
+        if not isinstance(new, Tensor):
+            raise TypeError(f"hook returned an object of type {type(new).__name__}, not a Tensor")
+        if tuple(new.shape) != tuple(t.shape):
+            raise RuntimeError(
+                f"hook 'hook' has changed the size of value: expected {list(t.shape)} but got "
+                f"{list(new.shape)}"
+            )
+        g = new if create_graph else new._data
+    return g
+
+
+# -- anomaly detection ---------------------------------------------------------------------------
+_ANOMALY = {"enabled": False, "check_nan": True}
+
+
+def is_anomaly_enabled() -> bool:
+    return _ANOMALY["enabled"]
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return _ANOMALY["check_nan"]
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    _ANOMALY["enabled"], _ANOMALY["check_nan"] = bool(enabled), bool(check_nan)
+
+
+class set_detect_anomaly:
+    """``torch.autograd.set_detect_anomaly(mode, check_nan=True)``: on from the call (or for a
+    ``with`` block). While on, an eager backward raises ``RuntimeError`` when a node returns NaN
+    gradients, naming the node. PyTorch also prints the forward traceback of that node; torchlike
+    does not record tracebacks, and inside ``torchlike.compile`` no NaN check runs (the values
+    are only known when the compiled step runs)."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._prev = (_ANOMALY["enabled"], _ANOMALY["check_nan"])
+        set_anomaly_enabled(mode, check_nan)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> None:
+        set_anomaly_enabled(*self._prev)
+
+
+class detect_anomaly:
+    """``torch.autograd.detect_anomaly(check_nan=True)``: anomaly detection for a ``with`` block
+    (see :class:`set_detect_anomaly`)."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self._check_nan = check_nan
+
+    def __enter__(self) -> None:
+        self._prev = (_ANOMALY["enabled"], _ANOMALY["check_nan"])
+        set_anomaly_enabled(True, self._check_nan)
+
+    def __exit__(self, *exc) -> None:
+        set_anomaly_enabled(*self._prev)
+
+    def __call__(self, fn: Callable) -> Callable:
+        def wrapped(*args, **kwargs):
+            with detect_anomaly(self._check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
+def _check_nan(node: Node, grads) -> None:
+    for i, g in enumerate(grads):
+        arr = getattr(g, "_data", g)
+        if arr is None or isinstance(arr, jax.core.Tracer):
+            continue
+        if jnp.issubdtype(arr.dtype, jnp.inexact) and bool(np.isnan(np.asarray(arr)).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
 def _toposort(roots: Sequence[Node]) -> list[Node]:
     order: list[Node] = []
     seen: set[int] = set()
@@ -145,11 +311,17 @@ def run_backward(
     found: dict[Any, Any] = {}  # key of a wanted input -> its gradient
     wanted = None if inputs is None else {_key(t) for t in inputs}
 
+    pending: dict[int, list] = {}  # id(leaf) -> [leaf, summed grad]: leaves with hooks
+
     def send(target, g) -> None:
         if isinstance(target, tuple):
             node, idx = target
             slot = cts.setdefault(id(node), [None] * len(node.out_avals))
             slot[idx] = g if slot[idx] is None else slot[idx] + g
+        elif id(target) in _LEAF_HOOKS or (wanted is None and id(target) in _POST_HOOKS):
+            if wanted is None or id(target) in wanted:  # hooks see the sum over all uses
+                entry = pending.setdefault(id(target), [target, None])
+                entry[1] = g if entry[1] is None else entry[1] + g
         elif wanted is None:
             accumulate(target, g)
         elif id(target) in wanted:
@@ -167,6 +339,10 @@ def run_backward(
         node_cts = cts.pop(id(node), None)
         if node_cts is None:
             continue
+        if node.hooks:
+            for idx, hooks in node.hooks.items():
+                if node_cts[idx] is not None:
+                    node_cts[idx] = _run_hooks(hooks, node_cts[idx], create_graph)
         for idx, ct in enumerate(node_cts):
             if ct is None:
                 continue
@@ -177,11 +353,22 @@ def run_backward(
         if node.pullback is None:
             raise RuntimeError(_FREED)
         in_cts = pull(node, node_cts)
+        if _ANOMALY["enabled"] and _ANOMALY["check_nan"]:
+            _check_nan(node, in_cts)
         if not retain_graph:
             node.pullback = node.saved = None
         for target, g in zip(node.inputs, in_cts):
             if target is not None and g is not None:
                 send(target, g)
+
+    for leaf, g in pending.values():
+        g = _run_hooks(_LEAF_HOOKS.get(id(leaf)), g, create_graph)
+        if wanted is not None:
+            found[id(leaf)] = g
+            continue
+        accumulate(leaf, g)
+        for hook in list(_POST_HOOKS.get(id(leaf), {}).values()):
+            hook(leaf)
 
     return None if inputs is None else [found.get(_key(t)) for t in inputs]
 
@@ -313,6 +500,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t, g in zip(inputs, result):
             if g is not None:
                 (_accumulate_graph if create_graph else _accumulate)(t, g)
+                for hook in list(_POST_HOOKS.get(id(t), {}).values()):
+                    hook(t)
         return
     run_backward(tensors, grads, bool(retain_graph or create_graph), create_graph)
 

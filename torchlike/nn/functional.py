@@ -1487,6 +1487,85 @@ def l1_loss(
     return _pointwise_loss(input, target, weight, size_average, reduce, reduction, squared=False)
 
 
+def _smooth_l1_fn(x, t, *, dtype, reduction, beta, huber):
+    d = jnp.abs(x.astype(dtype) - t.astype(dtype))
+    if beta == 0:
+        loss = d
+    elif huber:  # beta is delta: 0.5 d^2 below it, delta * (d - 0.5 delta) above
+        loss = jnp.where(d < beta, 0.5 * d * d, beta * (d - 0.5 * beta))
+    else:
+        loss = jnp.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def _smooth_loss(input, target, size_average, reduce, reduction, beta, huber):
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=3,
+        )
+    if beta < 0:
+        what = "huber_loss does not support negative values for delta." if huber else (
+            "smooth_l1_loss does not support negative values for beta."
+        )
+        raise RuntimeError(what)
+    reduction = _reduction(size_average, reduce, reduction)
+    _broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    dt = _dtype.result_type(input, target)
+    if not dt.is_floating_point:
+        kernel = "huber_cpu" if huber else "smooth_l1_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(dt)}'")
+    name = "HuberLoss" if huber else "SmoothL1Loss"
+    return apply(
+        _smooth_l1_fn,
+        name,
+        (input, target),
+        dtype=dt.np,
+        reduction=reduction,
+        beta=float(beta),
+        huber=huber,
+    )
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """``0.5 d**2 / beta`` where ``|d| < beta`` and ``|d| - 0.5 beta`` elsewhere (``d = x - y``),
+    reduced by ``reduction``; ``beta=0`` is :func:`l1_loss`.
+
+    Shape:
+        - Target: the input's shape (broadcast, with PyTorch's warning, if not).
+        - Output: a scalar, or the broadcast shape for ``reduction='none'``.
+    """
+    return _smooth_loss(input, target, size_average, reduce, reduction, beta, huber=False)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """``0.5 d**2`` where ``|d| < delta`` and ``delta (|d| - 0.5 delta)`` elsewhere, reduced by
+    ``reduction``: :func:`smooth_l1_loss` scaled by ``delta``. ``weight`` is not supported.
+
+    Shape:
+        - Target: the input's shape (broadcast, with PyTorch's warning, if not).
+        - Output: a scalar, or the broadcast shape for ``reduction='none'``.
+    """
+    if weight is not None:
+        raise NotImplementedError("huber_loss with weight is not supported by torchlike yet")
+    return _smooth_loss(input, target, None, None, reduction, delta, huber=True)
+
+
 # -- classification losses ------------------------------------------------------------------------
 
 

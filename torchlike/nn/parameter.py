@@ -8,7 +8,12 @@ metadata, and ``.grad`` is an ordinary attribute. A registered buffer is a ``Buf
 
 from __future__ import annotations
 
+import multiprocessing
+from multiprocessing.context import get_spawning_popen
+
+import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import nnx
 
 from .. import _trace_state
@@ -28,24 +33,56 @@ _TENSOR_ATTRS = frozenset(
         "_data",
         "_raw_value",
         "_grad",
+        "_shared",
+        "_shared_block",
     }
 )
 
 
 class _VariableTensor(Tensor):
-    """The Tensor interface over an nnx Variable's value."""
+    """The Tensor interface over an nnx Variable's value.
+
+    After ``share_memory_()`` the value also lives in a shared-memory block (``_shared``, a numpy
+    view of it) that processes started afterwards map when the variable is among their
+    arguments (``Process(args=...)``, ``torch.multiprocessing.spawn``), as
+    PyTorch's shared tensors: an eager read sees the latest write of any process (hogwild
+    training), an eager write lands in the block. Compiled steps read and write the Variable
+    itself; their results reach the block when they are written back eagerly.
+    """
+
+    _shared = None
 
     @property
     def _data(self):
         if _trace_state.active:  # in a compiled step: state the scan missed is added, retraced
             _trace_state.note_access(self, self.get_raw_value(), self._grad)
+        elif self._shared is not None and not isinstance(self.get_raw_value(), jax.core.Tracer):
+            self.set_raw_value(jnp.array(self._shared, copy=True), _unsafe_bypass_check=True)
         return self.get_raw_value()
 
     @_data.setter
     def _data(self, value) -> None:
         if _trace_state.active:
             _trace_state.note_access(self, self.get_raw_value(), self._grad)
+        elif self._shared is not None and not isinstance(value, jax.core.Tracer):
+            if value.shape == self._shared.shape and value.dtype == self._shared.dtype:
+                self._shared[...] = np.asarray(value)
+            else:  # a cast or resize (``module.double()``) leaves shared memory, as in PyTorch
+                self._shared = None
         self.set_raw_value(value, _unsafe_bypass_check=True)
+
+    def share_memory_(self) -> _VariableTensor:
+        """Move the value to shared memory (``Tensor.share_memory_``); see the class docstring."""
+        if self._shared is None:
+            arr = np.asarray(self._data)
+            block = multiprocessing.RawArray("b", max(arr.nbytes, 1))
+            view = np.frombuffer(block, arr.dtype, arr.size).reshape(arr.shape)
+            view[...] = arr
+            self._shared, self._shared_block = view, block
+        return self
+
+    def is_shared(self) -> bool:
+        return self._shared is not None
 
     def __setattr__(self, name: str, value) -> None:
         if name in _TENSOR_ATTRS:
@@ -65,12 +102,30 @@ class _VariableTensor(Tensor):
         return new
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_variable, (type(self), Tensor.__reduce_ex__(self, protocol)))
+        # The constructor's second argument: requires_grad for a Parameter, persistent for a buffer
+        second = self.requires_grad if isinstance(self, Parameter) else self._persistent()
+        if self._shared is not None and get_spawning_popen() is not None:
+            # pickled for a process being started: the block itself travels (other pickles,
+            # torch.save or a plain pickle.dumps, copy the value)
+            meta = (self._shared.dtype, self._shared.shape)
+            return (_rebuild_shared, (type(self), self._shared_block, meta, second))
+        return (_rebuild_variable, (type(self), Tensor.__reduce_ex__(self, protocol), second))
+
+    def _persistent(self) -> bool:
+        return self.get_metadata("persistent", True)
 
 
-def _rebuild_variable(cls, reduced):
+def _rebuild_variable(cls, reduced, second=None):
     fn, args = reduced
-    return cls(fn(*args), args[1])
+    return cls(fn(*args), args[1] if second is None else second)
+
+
+def _rebuild_shared(cls, block, meta, second):
+    dtype, shape = meta
+    view = np.frombuffer(block, dtype, int(np.prod(shape))).reshape(shape)
+    var = cls(Tensor._wrap(jnp.array(view, copy=True)), second)
+    var._shared, var._shared_block = view, block
+    return var
 
 
 class Parameter(_VariableTensor, nnx.Param):

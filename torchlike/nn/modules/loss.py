@@ -12,7 +12,16 @@ from .. import functional as F
 from ..functional import _legacy_reduction
 from .module import Module
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss"]
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HuberLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "SmoothL1Loss",
+]
 
 
 class _Loss(Module):
@@ -62,6 +71,48 @@ class MSELoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1 loss: squared below ``beta``, absolute above (:func:`F.smooth_l1_loss`).
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``. Default: ``'mean'``.
+        beta: where the loss changes from squared to absolute. Default: 1.0.
+
+    Shape:
+        - Input: ``(*)``, any shape.
+        - Target: ``(*)``, the input's shape.
+        - Output: a scalar, or ``(*)`` for ``reduction='none'``.
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta=1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """Huber loss: squared below ``delta``, linear above (:func:`F.huber_loss`).
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``. Default: ``'mean'``.
+        delta: where the loss changes from squared to linear. Default: 1.0.
+
+    Shape:
+        - Input: ``(*)``, any shape.
+        - Target: ``(*)``, the input's shape.
+        - Output: a scalar, or ``(*)`` for ``reduction='none'``.
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class NLLLoss(_WeightedLoss):

@@ -307,6 +307,13 @@ class Module(nnx.Module):
                     t.grad = fn(t.grad)
         return self
 
+    def share_memory(self) -> Module:
+        """Move parameters and buffers to shared memory (``Module.share_memory``): processes
+        started afterwards with the module as an argument train the same weights (hogwild)."""
+        for t in itertools.chain(self.parameters(), self.buffers()):
+            t.share_memory_()
+        return self
+
     def to(self, *args, **kwargs) -> Module:
         """``to(device)``, ``to(dtype)`` (floating tensors only, as PyTorch), ``to(tensor)``."""
 

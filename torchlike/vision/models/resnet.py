@@ -1,0 +1,328 @@
+"""ResNets as ``torchvision.models.resnet``: the same layers, names, ``state_dict`` keys and shapes
+and initialisation (Kaiming-normal convolutions with ``fan_out``, BatchNorm at 1/0, optionally
+zero-initialised last BatchNorm per residual branch), so a torchvision checkpoint loads with
+``load_state_dict``.
+
+Where torchlike differs: ``weights=`` must be ``None`` (nothing is downloaded); load a saved
+torchvision ``state_dict`` instead (``torchlike.load`` reads ``.pth`` files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ... import flatten as _flatten
+from ..._tensor import Tensor
+from ...nn import (
+    AdaptiveAvgPool2d,
+    BatchNorm2d,
+    Conv2d,
+    GroupNorm,
+    Linear,
+    MaxPool2d,
+    Module,
+    ReLU,
+    Sequential,
+    init,
+)
+
+__all__ = [
+    "BasicBlock",
+    "Bottleneck",
+    "ResNet",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "wide_resnet50_2",
+]
+
+
+def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1):
+    """3x3 convolution with padding, no bias."""
+    return Conv2d(
+        in_planes,
+        out_planes,
+        kernel_size=3,
+        stride=stride,
+        padding=dilation,
+        groups=groups,
+        bias=False,
+        dilation=dilation,
+    )
+
+
+def conv1x1(in_planes: int, out_planes: int, stride: int = 1):
+    """1x1 convolution, no bias."""
+    return Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+
+
+class BasicBlock(Module):
+    """Two 3x3 convolutions and a residual connection (ResNet-18/34).
+
+    Args:
+        inplanes: input channels.
+        planes: output channels (``expansion`` is 1).
+        stride: stride of the first convolution.
+        downsample: applied to the input when its shape differs from the output's.
+
+    Shape:
+        - Input: ``(N, inplanes, H, W)``.
+        - Output: ``(N, planes, H / stride, W / stride)``.
+    """
+
+    expansion: int = 1
+
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        downsample: Module | None = None,
+        groups: int = 1,
+        base_width: int = 64,
+        dilation: int = 1,
+        norm_layer: Callable[..., Module] | None = None,
+    ) -> None:
+        super().__init__()
+        norm_layer = norm_layer or BatchNorm2d
+        if groups != 1 or base_width != 64:
+            raise ValueError("BasicBlock only supports groups=1 and base_width=64")
+        if dilation > 1:
+            raise NotImplementedError("Dilation > 1 not supported in BasicBlock")
+        self.conv1 = conv3x3(inplanes, planes, stride)
+        self.bn1 = norm_layer(planes)
+        self.relu = ReLU(inplace=True)
+        self.conv2 = conv3x3(planes, planes)
+        self.bn2 = norm_layer(planes)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        return self.relu(out + identity)
+
+
+class Bottleneck(Module):
+    """1x1 reduce, 3x3 (strided, grouped), 1x1 expand, and a residual connection (ResNet-50+),
+    with the stride on the 3x3 convolution as torchvision's "ResNet V1.5".
+
+    Args:
+        inplanes: input channels.
+        planes: bottleneck channels; the output has ``planes * 4``.
+        stride: stride of the 3x3 convolution.
+        downsample: applied to the input when its shape differs from the output's.
+        groups, base_width: ResNeXt / wide-ResNet widths.
+
+    Shape:
+        - Input: ``(N, inplanes, H, W)``.
+        - Output: ``(N, planes * 4, H / stride, W / stride)``.
+    """
+
+    expansion: int = 4
+
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        downsample: Module | None = None,
+        groups: int = 1,
+        base_width: int = 64,
+        dilation: int = 1,
+        norm_layer: Callable[..., Module] | None = None,
+    ) -> None:
+        super().__init__()
+        norm_layer = norm_layer or BatchNorm2d
+        width = int(planes * (base_width / 64.0)) * groups
+        self.conv1 = conv1x1(inplanes, width)
+        self.bn1 = norm_layer(width)
+        self.conv2 = conv3x3(width, width, stride, groups, dilation)
+        self.bn2 = norm_layer(width)
+        self.conv3 = conv1x1(width, planes * self.expansion)
+        self.bn3 = norm_layer(planes * self.expansion)
+        self.relu = ReLU(inplace=True)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        return self.relu(out + identity)
+
+
+class ResNet(Module):
+    """torchvision's ResNet: a 7x7 stem, four stages of residual blocks, global pooling, ``fc``.
+
+    Args:
+        block: :class:`BasicBlock` or :class:`Bottleneck`.
+        layers: blocks per stage.
+        num_classes: outputs of ``fc``. Default: 1000.
+        zero_init_residual: start each residual branch's last BatchNorm at zero.
+        groups, width_per_group: ResNeXt / wide-ResNet widths.
+        replace_stride_with_dilation: per stage 2-4, dilate instead of striding.
+        norm_layer: the normalisation layer. Default: ``BatchNorm2d``.
+
+    Shape:
+        - Input: ``(N, 3, H, W)``.
+        - Output: ``(N, num_classes)``.
+    """
+
+    def __init__(
+        self,
+        block: type[BasicBlock | Bottleneck],
+        layers: list[int],
+        num_classes: int = 1000,
+        zero_init_residual: bool = False,
+        groups: int = 1,
+        width_per_group: int = 64,
+        replace_stride_with_dilation: list[bool] | None = None,
+        norm_layer: Callable[..., Module] | None = None,
+    ) -> None:
+        super().__init__()
+        norm_layer = norm_layer or BatchNorm2d
+        self._norm_layer = norm_layer
+        self.inplanes = 64
+        self.dilation = 1
+        if replace_stride_with_dilation is None:
+            replace_stride_with_dilation = [False, False, False]
+        if len(replace_stride_with_dilation) != 3:
+            raise ValueError(
+                "replace_stride_with_dilation should be None or a 3-element tuple, got "
+                f"{replace_stride_with_dilation}"
+            )
+        self.groups = groups
+        self.base_width = width_per_group
+        self.conv1 = Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = norm_layer(self.inplanes)
+        self.relu = ReLU(inplace=True)
+        self.maxpool = MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0])
+        self.layer2 = self._make_layer(block, 128, layers[1], 2, replace_stride_with_dilation[0])
+        self.layer3 = self._make_layer(block, 256, layers[2], 2, replace_stride_with_dilation[1])
+        self.layer4 = self._make_layer(block, 512, layers[3], 2, replace_stride_with_dilation[2])
+        self.avgpool = AdaptiveAvgPool2d((1, 1))
+        self.fc = Linear(512 * block.expansion, num_classes)
+
+        for m in self.modules():
+            if isinstance(m, Conv2d):
+                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, (BatchNorm2d, GroupNorm)):
+                init.constant_(m.weight, 1)
+                init.constant_(m.bias, 0)
+        if zero_init_residual:
+            for m in self.modules():
+                if isinstance(m, Bottleneck) and m.bn3.weight is not None:
+                    init.constant_(m.bn3.weight, 0)
+                elif isinstance(m, BasicBlock) and m.bn2.weight is not None:
+                    init.constant_(m.bn2.weight, 0)
+
+    def _make_layer(
+        self,
+        block: type[BasicBlock | Bottleneck],
+        planes: int,
+        blocks: int,
+        stride: int = 1,
+        dilate: bool = False,
+    ) -> Sequential:
+        norm_layer = self._norm_layer
+        downsample = None
+        previous_dilation = self.dilation
+        if dilate:
+            self.dilation *= stride
+            stride = 1
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = Sequential(
+                conv1x1(self.inplanes, planes * block.expansion, stride),
+                norm_layer(planes * block.expansion),
+            )
+        layers = [
+            block(
+                self.inplanes,
+                planes,
+                stride,
+                downsample,
+                self.groups,
+                self.base_width,
+                previous_dilation,
+                norm_layer,
+            )
+        ]
+        self.inplanes = planes * block.expansion
+        for _ in range(1, blocks):
+            layers.append(
+                block(
+                    self.inplanes,
+                    planes,
+                    groups=self.groups,
+                    base_width=self.base_width,
+                    dilation=self.dilation,
+                    norm_layer=norm_layer,
+                )
+            )
+        return Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        x = _flatten(self.avgpool(x), 1)
+        return self.fc(x)
+
+
+def _resnet(block, layers, weights, progress: bool, **kwargs: Any) -> ResNet:
+    if weights is not None:
+        raise NotImplementedError(
+            "torchlike.vision.models does not download pretrained weights: build the model with "
+            "weights=None and load a torchvision state_dict file with "
+            "model.load_state_dict(torchlike.load(path))"
+        )
+    return ResNet(block, layers, **kwargs)
+
+
+def resnet18(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """ResNet-18 (BasicBlock, 2-2-2-2)."""
+    return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, **kwargs)
+
+
+def resnet34(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """ResNet-34 (BasicBlock, 3-4-6-3)."""
+    return _resnet(BasicBlock, [3, 4, 6, 3], weights, progress, **kwargs)
+
+
+def resnet50(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """ResNet-50 (Bottleneck, 3-4-6-3)."""
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
+
+
+def resnet101(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """ResNet-101 (Bottleneck, 3-4-23-3)."""
+    return _resnet(Bottleneck, [3, 4, 23, 3], weights, progress, **kwargs)
+
+
+def resnet152(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """ResNet-152 (Bottleneck, 3-8-36-3)."""
+    return _resnet(Bottleneck, [3, 8, 36, 3], weights, progress, **kwargs)
+
+
+def resnext50_32x4d(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """ResNeXt-50 32x4d (Bottleneck, 32 groups of width 4)."""
+    kwargs.setdefault("groups", 32)
+    kwargs.setdefault("width_per_group", 4)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
+
+
+def wide_resnet50_2(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+    """Wide ResNet-50-2 (Bottleneck with twice the inner width)."""
+    kwargs.setdefault("width_per_group", 128)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
