@@ -2046,6 +2046,69 @@ OPS += [
 # fmt: on
 
 
+# -- helper F: smaller torch.* functions (torchlike/_ops/misc.py) ----------------------------------
+F64 = ("float32", "float64")
+OPS += [
+    OpInfo("i0", **fn("i0"), samples=unary(), dtypes=F64, method="i0", inplace="i0_"),
+    OpInfo("ldexp", **fn("ldexp"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 4), dt), make(r, (3, 4), "int64", 0, 4)),
+        lambda r, dt: call(make(r, (2, 3, 4), dt), make(r, (4,), "int64", 0, 3)),
+    ), dtypes=F64, method="ldexp", inplace="ldexp_"),
+    OpInfo("rsub", **fn("rsub"), samples=binary(scalars=None), dtypes=F64),
+    OpInfo("rsub_alpha", **fn("rsub", alpha=2), samples=binary(scalars=None), dtypes=F64),
+    OpInfo("cov", **fn("cov"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 5), dt)),
+        lambda r, dt: call(make(r, (5,), dt)),
+        lambda r, dt: call(make(r, (2, 6), dt), correction=0),
+    ), dtypes=F64, method="cov"),
+    OpInfo("corrcoef", **fn("corrcoef"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 5), dt)),
+    ), dtypes=F64, method="corrcoef"),
+    OpInfo("trapezoid", **fn("trapezoid"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 5), dt)),
+        lambda r, dt: call(make(r, (3, 5), dt), make(r, (5,), dt)),
+        lambda r, dt: call(make(r, (3, 5), dt), dim=0),
+        lambda r, dt: call(make(r, (3, 5), dt), dx=0.5),
+    ), dtypes=F64),
+    OpInfo("cumulative_trapezoid", **fn("cumulative_trapezoid"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 5), dt)),
+        lambda r, dt: call(make(r, (3, 5), dt), make(r, (3, 5), dt), dim=1),
+    ), dtypes=F64),
+    OpInfo("renorm", **fn("renorm"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 4), dt), 2, 0, 1.0),
+        lambda r, dt: call(make(r, (2, 3, 4), dt), 1, -1, 2.0),
+    ), dtypes=F64, method="renorm", inplace="renorm_"),
+    OpInfo("matrix_exp", **fn("matrix_exp"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 3), dt, -1, 1)),
+        lambda r, dt: call(make(r, (2, 2, 2), dt, -1, 1)),
+    ), dtypes=F64, method="matrix_exp"),
+    OpInfo("select_scatter", **fn("select_scatter"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 4), dt), make(r, (4,), dt), 0, 1),
+        lambda r, dt: call(make(r, (2, 3, 4), dt), make(r, (2, 4), dt), 1, -1),
+    ), dtypes=F64, method="select_scatter", errors=lambda r: [
+        call(make(r, (3, 4), "float32"), make(r, (3,), "float32"), 0, 0)]),
+    OpInfo("slice_scatter", **fn("slice_scatter"), samples=samples_of(
+        lambda r, dt: call(make(r, (6, 4), dt), make(r, (2, 4), dt), 0, 1, 5, 2),
+        lambda r, dt: call(make(r, (3, 5), dt), make(r, (3, 2), dt), 1, 3),
+    ), dtypes=F64, method="slice_scatter"),
+    OpInfo("diagonal_scatter", **fn("diagonal_scatter"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 4), dt), make(r, (3,), dt), 1),
+        lambda r, dt: call(make(r, (2, 3, 3), dt), make(r, (3, 2), dt), -1, 1, 0),
+    ), dtypes=F64, method="diagonal_scatter"),
+    OpInfo("hardshrink", **fn("hardshrink"), samples=unary(), dtypes=F64, method="hardshrink"),
+    OpInfo("polygamma", **fn("polygamma"), samples=samples_of(
+        lambda r, dt: call(1, make(r, (3, 4), dt, 0.5, 3)),
+        lambda r, dt: call(2, make(r, (4,), dt, 0.5, 3)),
+    ), dtypes=F64),
+    OpInfo("igamma", **fn("igamma"), samples=samples_of(
+        lambda r, dt: call(make(r, (3, 4), dt, 0.5, 3), make(r, (3, 4), dt, 0.1, 3)),
+    ), dtypes=F64, method="igamma", differentiable=False),
+    OpInfo("unfold_method", **meth("unfold"), samples=samples_of(
+        lambda r, dt: call(make(r, (10,), dt), 0, 3, 2),
+        lambda r, dt: call(make(r, (2, 7), dt), 1, 2, 1),
+    ), dtypes=F64, errors=lambda r: [call(make(r, (3,), "float32"), 0, 4, 1)]),
+]
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate row names"
 

@@ -35,6 +35,11 @@ from ._dtype import (  # noqa: F401
 from ._tensor import Size, Tensor  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (attaches methods and operators to Tensor)
 from ._device import device  # noqa: F401
+from ._tensor_methods import TOP_LEVEL_INPLACE as _TOP_LEVEL_INPLACE
+
+globals().update({_n: getattr(Tensor, _n) for _n in _TOP_LEVEL_INPLACE})  # torch.exp_(x) ...
+multiply, subtract = Tensor.multiply, Tensor.subtract
+from ._ops.misc import *  # noqa: F401,F403,E402
 from ._ops.creation import (  # noqa: F401
     arange,
     as_tensor,
@@ -135,6 +140,11 @@ from ._ops.sorting import (  # noqa: F401
     unique_consecutive,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .autograd.graph import (  # noqa: F401
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 from .random import (
     Generator,
     default_generator,
@@ -146,6 +156,8 @@ from .random import (
 )  # noqa: F401
 from . import accelerator, autograd, cuda, linalg, random, special  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
+from . import func  # noqa: E402
+from .func import vmap  # noqa: E402,F401
 from . import nn, optim, utils  # noqa: E402
 
 
@@ -202,10 +214,21 @@ BoolTensor = _LegacyTensorType(bool)
 __version__ = "0.1.0"
 
 
+def __dir__() -> list[str]:
+    from ._ops.nn_aliases import available
+
+    return sorted(set(globals()) | set(available()))
+
+
 def __getattr__(name: str):
     """A PyTorch name torchlike lacks: say so by name (and not with a confusing later error)."""
     if name.startswith("__"):
         raise AttributeError(f"module 'torchlike' has no attribute '{name}'")
+    from ._ops.nn_aliases import resolve
+
+    alias = resolve(name)  # torch.conv2d, torch.dropout ...: nn.functional under ATen names
+    if alias is not None:
+        return alias
     raise AttributeError(
         f"torchlike has no attribute '{name}': torch.{name} is not implemented in torchlike "
         "(docs/coverage.md lists the ops it has)"

@@ -259,3 +259,299 @@ def _log_softmax(self, dim, dtype=None):
 
 Tensor.softmax = _softmax
 Tensor.log_softmax = _log_softmax
+
+
+def _register_hook(self: Tensor, hook):
+    from .autograd.graph import register_hook
+
+    return register_hook(self, hook)
+
+
+def _register_post_accumulate_grad_hook(self: Tensor, hook):
+    from .autograd.graph import register_post_accumulate_grad_hook
+
+    return register_post_accumulate_grad_hook(self, hook)
+
+
+Tensor.register_hook = _register_hook
+Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
+
+
+# -- more in-place forms: long names, comparisons, and the shape-changing ones ---------------------
+Tensor.multiply = pointwise.mul
+Tensor.subtract = pointwise.sub
+for _name in "multiply subtract divide arccos arccosh arcsin arcsinh arctan arctanh".split():
+    setattr(Tensor, _name + "_", inplace_of(getattr(Tensor, _name)))
+
+
+def _compare_fn(x, other, cmp):
+    return getattr(jnp, cmp)(x, other).astype(x.dtype)
+
+
+def _compare_inplace(cmp: str, node: str):
+    """``x.lt_(y)``: ``x`` becomes 1/0 in its own dtype; its history continues with a zero
+    gradient, as PyTorch's ``LtBackward``."""
+
+    def op_(self: Tensor, other) -> Tensor:
+        check_inplace(self)
+        other = other if isinstance(other, Tensor) else creation.tensor(other)
+        if other.ndim > self.ndim or any(
+            o not in (1, s) for o, s in zip(reversed(other.shape), reversed(self.shape))
+        ):
+            pointwise.eq(self, other)  # PyTorch's broadcasting error
+        return commit(self, apply(_compare_fn, f"{node}Backward0", (self, other), cmp=cmp))
+
+    return op_
+
+
+for _names, _cmp, _node in [
+    ("lt less", "less", "Lt"),
+    ("le less_equal", "less_equal", "Le"),
+    ("gt greater", "greater", "Gt"),
+    ("ge greater_equal", "greater_equal", "Ge"),
+    ("eq", "equal", "Eq"),
+    ("ne not_equal", "not_equal", "Ne"),
+]:
+    for _name in _names.split():
+        setattr(Tensor, _name + "_", _compare_inplace(_cmp, _node))
+
+
+def _float_power_(self: Tensor, exponent) -> Tensor:
+    """PyTorch computes in double and refuses to write it back into a narrower ``self``."""
+    if self.dtype.name not in ("float64", "complex128"):
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_inplace_type_name(self.dtype)} but the "
+            "operation's result requires dtype Double"
+        )
+    return commit(self, pointwise.float_power(self, exponent))
+
+
+def _inplace_type_name(dt) -> str:
+    from ._ops.inplace import _type_name
+
+    return _type_name(dt)
+
+
+Tensor.float_power_ = _float_power_
+
+
+def _restride_(self: Tensor, out: Tensor, array_fn) -> Tensor:
+    """Rebind ``self`` to a view op's result of another shape (``squeeze_``, ``t_`` ...): the
+    tensor object and its history change as in PyTorch; a view keeps writing through to its
+    base (``array_fn`` maps its old array to the new one)."""
+    check_inplace(self)
+    self._data = out._data
+    if out.grad_fn is not None:
+        self.grad_fn, self._out_index = out.grad_fn, out._out_index
+    if self._base is not None:
+        old = self._view_fn
+        self._view_fn = lambda a, _old=old: array_fn(_old(a))
+    return self
+
+
+def _squeeze_(self: Tensor, dim=None) -> Tensor:
+    out = shape.squeeze(self) if dim is None else shape.squeeze(self, dim)
+    return _restride_(self, out, lambda a, s=tuple(out.shape): a.reshape(s))
+
+
+def _unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    out = shape.unsqueeze(self, dim)
+    return _restride_(self, out, lambda a, s=tuple(out.shape): a.reshape(s))
+
+
+def _transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    out = shape.transpose(self, dim0, dim1)
+    return _restride_(self, out, lambda a: jnp.swapaxes(a, dim0, dim1))
+
+
+def _t_(self: Tensor) -> Tensor:
+    out = shape.t(self)
+    return _restride_(self, out, lambda a: a.T)
+
+
+Tensor.squeeze_ = _squeeze_
+Tensor.unsqueeze_ = _unsqueeze_
+Tensor.transpose_ = Tensor.swapaxes_ = Tensor.swapdims_ = _transpose_
+Tensor.t_ = _t_
+
+# ``torch.exp_(x)`` ...: the top-level in-place functions PyTorch has are the methods.
+TOP_LEVEL_INPLACE = """abs_ acos_ acosh_ addmv_ asin_ asinh_ atan_ atanh_ ceil_ clamp_ clamp_max_
+    clamp_min_ clip_ cos_ cosh_ deg2rad_ detach_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_ floor_
+    frac_ gcd_ lcm_ log10_ log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ rad2deg_
+    reciprocal_ round_ rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ xlogy_
+    zero_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ i0_ ldexp_ index_put_
+    resize_as_""".split()
+
+
+# -- smaller methods (torchlike/_ops/misc.py) and predicates ---------------------------------------
+from ._ops import misc  # noqa: E402
+
+for _name in "cov corrcoef i0 ldexp frexp nextafter igamma igammac matrix_exp renorm".split():
+    setattr(Tensor, _name, getattr(misc, _name))
+for _name in "i0 ldexp igamma igammac renorm nextafter".split():
+    setattr(Tensor, _name + "_", inplace_of(getattr(misc, _name)))
+Tensor.polygamma = lambda self, n: misc.polygamma(n, self)
+Tensor.polygamma_ = lambda self, n: commit(self, misc.polygamma(n, self))
+Tensor.mvlgamma = lambda self, p: misc.mvlgamma(self, p)
+Tensor.mvlgamma_ = lambda self, p: commit(self, misc.mvlgamma(self, p))
+Tensor.is_signed = misc.is_signed
+Tensor.is_nonzero = misc.is_nonzero
+Tensor.is_same_size = misc.is_same_size
+Tensor.is_cpu = property(lambda self: self.device.type == "cpu")
+Tensor.is_inference = lambda self: False
+Tensor.get_device = lambda self: -1 if self.device.type == "cpu" else (self.device.index or 0)
+Tensor.storage_offset = lambda self: 0
+Tensor.isreal = lambda self: (
+    pointwise.eq(self.imag, 0) if self.dtype.is_complex else creation.ones_like(self, dtype=bool)
+)
+
+
+def _data_ptr(self: Tensor) -> int:
+    """A stable integer per buffer (``id`` of the array, 0 for an empty tensor); not an address
+    that can be dereferenced."""
+    return 0 if self.numel() == 0 else id(self._data)
+
+
+Tensor.data_ptr = _data_ptr
+
+
+def _sum_to_size(self: Tensor, *size) -> Tensor:
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    lead = self.ndim - len(size)
+    if lead < 0 or any(s not in (1, d) for s, d in zip(size, self.shape[lead:])):
+        raise RuntimeError(
+            f"size {{{', '.join(map(str, size))}}} is not expandable to size "
+            f"{{{', '.join(map(str, self.shape))}}}."
+        )
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, (s, d) in enumerate(zip(size, self.shape[lead:])) if s == 1 and d != 1
+    )
+    out = reduction.sum(self, dims, keepdim=True) if dims else self
+    return shape.reshape(out, size)
+
+
+Tensor.sum_to_size = _sum_to_size
+
+
+def _unfold_fn(x, dim, size, step):
+    n = (x.shape[dim] - size) // step + 1
+    idx = jnp.arange(n)[:, None] * step + jnp.arange(size)[None, :]
+    win = jnp.take(x, idx, axis=dim)  # dim becomes (n, size)
+    return jnp.moveaxis(win, dim + 1, -1)
+
+
+def _unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``Tensor.unfold``: every ``size``-long slice along ``dimension``, ``step`` apart, as a
+    new last dimension (a copy here, a view in PyTorch)."""
+    dim = dimension % max(self.ndim, 1)
+    length = self.shape[dim] if self.ndim else 1
+    if size > length:
+        raise RuntimeError(
+            f"maximum size for tensor at dimension {dim} is {length} but size is {size}"
+        )
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if self.ndim == 0:
+        return shape.reshape(self, (1,))
+    return apply(_unfold_fn, "Unfold", (self,), dim=dim, size=int(size), step=int(step))
+
+
+Tensor.unfold = _unfold
+
+
+def _prelu(self: Tensor, weight: Tensor) -> Tensor:
+    from .nn import functional as F
+
+    return F.prelu(self, weight)
+
+
+Tensor.prelu = _prelu
+
+for _name in """select_scatter slice_scatter diagonal_scatter masked_scatter index_put hardshrink
+    histogram split_with_sizes unsafe_split unsafe_chunk""".split():
+    setattr(Tensor, _name, getattr(misc, _name))
+Tensor.masked_scatter_ = inplace_of(misc.masked_scatter)
+Tensor.index_put_ = inplace_of(misc.index_put)
+
+
+def _put_fn(x, index, source, accumulate):
+    flat = x.reshape(-1)
+    ref = flat.at[index.reshape(-1)]
+    src = source.reshape(-1).astype(x.dtype)
+    return (ref.add(src) if accumulate else ref.set(src)).reshape(x.shape)
+
+
+def _put(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``Tensor.put``: writes ``source`` at flat (row-major) positions ``index``."""
+    if index.numel() != source.numel():
+        raise RuntimeError(
+            f"put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}"
+        )
+    return apply(_put_fn, "Put", (self, index, source), accumulate=bool(accumulate))
+
+
+Tensor.put = _put
+Tensor.put_ = inplace_of(_put)
+
+
+def _fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """Fill the main diagonal (all dims equal for n-D); ``wrap`` continues below a tall
+    matrix every ``cols + 1`` rows, as PyTorch."""
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    strides = self.stride()
+    step = sum(strides)
+    n = min(self.shape)
+    stop = self.numel() if wrap and self.ndim == 2 else n * step - step + 1
+    index = creation.tensor(list(range(0, max(stop, 0), step)) or [0], dtype=None)[
+        : 0 if stop <= 0 else None
+    ]
+    source = creation.full((index.numel(),), fill_value, dtype=self.dtype)
+    return commit(self, _put(self, index, source))
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
+
+
+def _new(self: Tensor, *args, device=None) -> Tensor:
+    """Legacy ``Tensor.new``: ``new(*sizes)`` (zeros here, uninitialised in PyTorch),
+    ``new(data)`` (a copy in this tensor's dtype), ``new()`` (empty)."""
+    if not args:
+        return creation.empty(0, dtype=self.dtype)
+    if len(args) == 1 and isinstance(args[0], (Tensor, list)):
+        return creation.tensor(args[0], dtype=self.dtype)
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+    return creation.zeros(*sizes, dtype=self.dtype)
+
+
+Tensor.new = _new
+
+
+def _resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
+    """``Tensor.resize_``: the first ``numel`` elements in row-major order, in the new shape;
+    new elements are zeros (uninitialised in PyTorch). Arrays are immutable, so the tensor is
+    rebound to a new value."""
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    numel = 1
+    for s in sizes:
+        if s < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {s}: {list(sizes)}"
+            )
+        numel *= s
+    flat = self._data.reshape(-1)
+    if numel <= flat.size:
+        flat = flat[:numel]
+    else:
+        flat = jnp.concatenate([flat, jnp.zeros(numel - flat.size, flat.dtype)])
+    self._data = flat.reshape(sizes)
+    return self
+
+
+Tensor.resize_ = _resize_
+Tensor.resize_as_ = lambda self, other, memory_format=None: _resize_(self, tuple(other.shape))
