@@ -111,3 +111,38 @@ def test_script_arguments_reach_the_script(tmp_path):
     (tmp_path / "a.py").write_text("import sys, torch\nprint(sys.argv, torch.__name__)\n")
     out = run(["-m", "torchlike", "run", "a.py", "--epochs", "2"], tmp_path)
     assert out.stdout.strip() == "['a.py', '--epochs', '2'] torchlike", out.stderr
+
+
+def test_torchrun_module_under_the_alias(tmp_path):
+    """``python -m torchlike run -m torch.distributed.run --nproc-per-node 2 script.py``: the
+    launcher is torchlike's, and the workers it starts run the plain-torch script on torchlike."""
+    (tmp_path / "ddp.py").write_text(
+        textwrap.dedent(
+            """
+            import torch
+            import torch.distributed as dist
+
+            dist.init_process_group("gloo")
+            t = torch.tensor([float(dist.get_rank() + 1)])
+            dist.all_reduce(t)
+            print("rank", dist.get_rank(), type(t).__module__.split(".")[0], t.item())
+            dist.destroy_process_group()
+            """
+        )
+    )
+    out = run(
+        [
+            "-m",
+            "torchlike",
+            "run",
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "ddp.py",
+        ],
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = sorted(line for line in out.stdout.splitlines() if line.startswith("rank "))
+    assert lines == ["rank 0 torchlike 3.0", "rank 1 torchlike 3.0"]

@@ -13,6 +13,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["run", "-m"] and len(argv) > 2:  # everything after the module is its own
+        argv, module_args = argv[:3], argv[3:]
+    else:
+        module_args = None
     parser = argparse.ArgumentParser(
         prog="python -m torchlike", description="Run an unmodified PyTorch program on torchlike."
     )
@@ -30,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     install()
     if ns.module is not None:
         rest = [ns.script] if ns.script is not None else []
-        sys.argv = [ns.module, *rest, *ns.args]
+        sys.argv = [ns.module, *rest, *ns.args, *(module_args or [])]
         runpy.run_module(ns.module, run_name="__main__", alter_sys=True)
     else:
         sys.argv = [ns.script, *ns.args]

@@ -64,6 +64,10 @@ class _AliasLoader(importlib.abc.Loader):
         if self._spec is not None:
             module.__spec__ = self._spec
 
+    def get_code(self, fullname):
+        """The target's code: ``runpy`` (``python -m torch.distributed.run``) asks for it."""
+        return importlib.util.find_spec(self.target).loader.get_code(self.target)
+
 
 def install() -> None:
     """Put the finder first on ``sys.meta_path`` (once) and alias what is already imported."""
