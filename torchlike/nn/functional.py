@@ -32,7 +32,7 @@ from .._ops.pointwise import broadcast_shapes as _broadcast_shapes
 from .._ops.pointwise import relu as _relu
 from .._ops.pointwise import sigmoid, tanh  # noqa: F401  (public here too, as in PyTorch)
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..random import next_key
 
 _Tracer = jax.core.Tracer
@@ -1507,8 +1507,10 @@ def _smooth_loss(input, target, size_average, reduce, reduction, beta, huber):
             stacklevel=3,
         )
     if beta < 0:
-        what = "huber_loss does not support negative values for delta." if huber else (
-            "smooth_l1_loss does not support negative values for beta."
+        what = (
+            "huber_loss does not support negative values for delta."
+            if huber
+            else ("smooth_l1_loss does not support negative values for beta.")
         )
         raise RuntimeError(what)
     reduction = _reduction(size_average, reduce, reduction)
@@ -2791,3 +2793,1432 @@ def multi_head_attention_forward(
         out = out.squeeze(1)
         weights = None if weights is None else weights.squeeze(0)
     return out, weights
+
+
+# == resampling, distances, the remaining losses, shuffles, shrink activations, LP pooling,
+# bilinear, unpooling, grid sampling ==============================================================
+
+_threshold = threshold  # ``threshold_`` below has an argument of that name
+# -- interpolate ----------------------------------------------------------------------------------
+
+
+def _scale_value(scale, in_size: int, out_size: int, dtype):
+    """PyTorch's ``compute_scales_value``: ``1 / scale_factor`` when one was given (and not
+    recomputed), else ``in / out``; in ``dtype`` as the kernels compute it."""
+    if scale is not None and scale > 0:
+        return dtype(1.0 / scale)
+    return dtype(in_size) / dtype(out_size)
+
+
+def _source_index(scale, dst, align_corners: bool, cubic: bool):
+    """PyTorch's ``area_pixel_compute_source_index``: the input coordinate of output ``dst``."""
+    if align_corners:
+        return scale * dst
+    src = scale * (dst + scale.dtype.type(0.5)) - scale.dtype.type(0.5)
+    return src if cubic else np.maximum(src, 0)
+
+
+def _cubic_weights(t, a: float = -0.75):
+    """Keys' cubic convolution weights of the four taps around ``t`` in ``[0, 1)``."""
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
+
+
+def _taps(mode: str, in_size: int, out_size: int, align_corners, scale, dtype):
+    """Per output position: the input indices it reads ``(out, k)`` and their weights (None
+    for the nearest modes), computed with PyTorch's CPU kernels' index rules and precision."""
+    dst = np.arange(out_size)
+    if mode in ("nearest", "nearest-exact"):
+        s = _scale_value(scale, in_size, out_size, np.float32)  # these kernels use float
+        src = dst.astype(np.float32) * s if mode == "nearest" else ((dst + 0.5) * s)
+        idx = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), in_size - 1)
+        return idx[:, None], None
+    t = np.float64 if dtype == np.float64 else np.float32  # PyTorch's opmath type
+    if align_corners:
+        s = t(in_size - 1) / t(out_size - 1) if out_size > 1 else t(0)
+    else:
+        s = _scale_value(scale, in_size, out_size, t)
+    src = _source_index(s, dst.astype(t), align_corners, cubic=mode == "bicubic")
+    # guard_index_and_lambda: the index is floored (and kept below in_size), the weight clamped
+    base = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    lam = np.clip(src - base.astype(t), 0, 1).astype(t)
+    if mode == "bicubic":
+        idx = np.clip(base[:, None] + np.arange(-1, 3), 0, in_size - 1)
+        return idx, _cubic_weights(lam).astype(t)
+    if out_size == in_size:
+        return dst[:, None], None
+    nxt = base + (base < in_size - 1)
+    return np.stack([base, nxt], -1), np.stack([1 - lam, lam], -1)
+
+
+def _special_nearest(in_size: int, out_size: int, idx):
+    """PyTorch's ``nearest_idx`` special cases: ``out == in`` is the identity and
+    ``out == 2 * in`` is ``dst >> 1``, whatever the ``scale_factor`` says."""
+    if out_size in (in_size, 2 * in_size):
+        return (np.arange(out_size) * in_size // out_size)[:, None]
+    return idx
+
+
+def _resample(x, tables):
+    """Along each trailing axis in turn, a weighted sum of gathered inputs (``tables``: per
+    axis, indices ``(out, k)`` and weights ``(out, k)`` or None for one unweighted tap)."""
+    n = len(tables)
+    for i, (idx, w) in enumerate(tables):
+        axis = x.ndim - n + i
+        if w is None:
+            x = jnp.take(x, idx[:, 0], axis=axis)
+            continue
+        shape = [1] * x.ndim
+        shape[axis] = idx.shape[0]
+        x = sum(
+            jnp.take(x, idx[:, k], axis=axis) * w[:, k].reshape(shape).astype(x.dtype)
+            for k in range(idx.shape[1])
+        )
+    return x
+
+
+def _interpolate_fn(x, *, mode, out_size, align_corners, scales):
+    """PyTorch's CPU kernels, including where their backward disagrees with their forward:
+    nearest's backward (and 2-D nearest's forward) keeps the special cases of
+    :func:`_special_nearest`, and bicubic's backward is the identity when ``out == in``."""
+    spatial = x.shape[x.ndim - len(out_size) :]
+    tables = [
+        _taps(mode, size, out, align_corners, scale, x.dtype)
+        for size, out, scale in zip(spatial, out_size, scales)
+    ]
+    grad_tables = tables
+    if mode == "nearest":
+        special = [
+            (_special_nearest(s, o, i), w) for s, o, (i, w) in zip(spatial, out_size, tables)
+        ]
+        tables = special if len(spatial) == 2 else tables
+        grad_tables = special
+    elif mode == "bicubic" and tuple(spatial) == tuple(out_size):
+        grad_tables = [(np.arange(s)[:, None], None) for s in spatial]
+    same = all(
+        np.array_equal(i, gi)
+        and (w is None) == (gw is None)
+        and (w is None or np.array_equal(w, gw))
+        for (i, w), (gi, gw) in zip(tables, grad_tables)
+    )
+    if same:
+        return _resample(x, tables)
+
+    @jax.custom_jvp
+    def resample(x):
+        return _resample(x, tables)
+
+    @resample.defjvp
+    def resample_jvp(primals, tangents):
+        return resample(primals[0]), _resample(tangents[0], grad_tables)
+
+    return resample(x)
+
+
+_MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_GRAD_FN = {
+    "nearest": "UpsampleNearest{n}D",
+    "nearest-exact": "UpsampleNearestExact{n}D",
+    "linear": "UpsampleLinear1D",
+    "bilinear": "UpsampleBilinear2D",
+    "bicubic": "UpsampleBicubic2D",
+    "trilinear": "UpsampleTrilinear3D",
+}
+
+
+def _check_interpolate_mode(input: Tensor, mode: str) -> None:
+    spatial = input.ndim - 2
+    wanted = _MODE_DIMS.get(mode)
+    if wanted is not None and mode != "bicubic" and spatial in (1, 2, 3) and spatial != wanted:
+        raise NotImplementedError(
+            f"Got {input.ndim}D input, but {mode} mode needs {wanted + 2}D input"
+        )
+    known = mode in ("nearest", "nearest-exact", "area") or spatial == wanted
+    if spatial not in (1, 2, 3) or not known:
+        raise NotImplementedError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported"
+            f" (got {input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
+            f"trilinear | lanczos | area | nearest-exact (got {mode})"
+        )
+
+
+def _output_size(input: Tensor, size, scale_factor, recompute_scale_factor):
+    """PyTorch's size/scale_factor resolution: ``(output sizes, scales passed to the kernel)``."""
+    dim = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input.shape[2:])} and output size "
+                    f"of {size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                    "and output size in (o1, o2, ...,oK) format."
+                )
+            if not all(isinstance(s, (int, np.integer)) for s in size):
+                raise TypeError(
+                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                    "Tuple[int, int, int], but got size with types "
+                    f"{[type(s) for s in size]}"
+                )
+            return tuple(int(s) for s in size), (None,) * dim
+        return (int(size),) * dim, (None,) * dim
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != dim:
+            raise ValueError(
+                "Input and scale_factor must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {list(input.shape[2:])} and "
+                f"scale_factor of shape {scale_factor}. Please provide input tensor in "
+                "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
+            )
+        scales = tuple(float(s) for s in scale_factor)
+    else:
+        scales = (float(scale_factor),) * dim
+    out = tuple(int(input.shape[2 + i] * s) for i, s in enumerate(scales))
+    return out, ((None,) * dim if recompute_scale_factor else scales)
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resample ``(N, C, *spatial)`` to ``size`` or ``spatial * scale_factor``.
+
+    PyTorch's CPU index rules are kept exactly: ``nearest`` reads ``floor(dst * scale)``,
+    ``nearest-exact`` ``floor((dst + 0.5) * scale)`` (both in float32, as PyTorch computes them),
+    the linear modes and ``bicubic`` (Keys' kernel, ``A = -0.75``, borders clamped) sample
+    ``scale * (dst + 0.5) - 0.5`` (or ``scale * dst`` with ``align_corners``), where ``scale`` is
+    ``1 / scale_factor`` when a factor is given and not recomputed, else ``in / out``; ``area`` is
+    :func:`adaptive_avg_pool2d` (1d/3d). ``antialias=True`` is not supported.
+
+    Shape:
+        - Input: ``(N, C, W)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``.
+        - Output: the same with the spatial sizes replaced.
+    """
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the "
+                "interpolating modes: linear | bilinear | bicubic | trilinear"
+            )
+    elif align_corners is None:
+        align_corners = False
+    if mode not in ("nearest", "nearest-exact", "area", *_MODE_DIMS):
+        _check_interpolate_mode(input, mode)
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    out_size, scales = _output_size(
+        input, size, scale_factor, recompute_scale_factor or mode == "area"
+    )
+    if antialias:
+        raise NotImplementedError("torchlike: interpolate(antialias=True) is not supported")
+    _check_interpolate_mode(input, mode)
+    n = input.ndim - 2
+    if min(input.shape[2:]) <= 0 or min(out_size) <= 0:
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input "
+            f"{tuple(input.shape[2:])} output {out_size}"
+        )
+    if mode == "area":
+        pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[n - 1]
+        return pool(input, out_size)
+    if mode != "nearest" and mode != "nearest-exact":
+        _require_float(input, f"upsample_{mode}{n}d_out_frame")
+    return apply(
+        _interpolate_fn,
+        _GRAD_FN[mode].format(n=n),
+        (input,),
+        mode=mode,
+        out_size=out_size,
+        align_corners=bool(align_corners) if mode in _MODE_DIMS else None,
+        scales=scales,
+    )
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of :func:`interpolate`, with PyTorch's warning."""
+    warnings.warn(
+        "`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='nearest')``, with PyTorch's warning."""
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``, with PyTorch's
+    warning."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# -- distances ------------------------------------------------------------------------------------
+
+
+def _pnorm(x, p: float, axis, keepdims: bool = False):
+    """``||x||_p`` along ``axis``, with PyTorch's zero subgradient where the norm is 0 (where
+    ``jnp.linalg.norm``'s gradient is NaN)."""
+    if p == math.inf:
+        return jnp.max(jnp.abs(x), axis=axis, keepdims=keepdims)
+    if p == -math.inf:
+        return jnp.min(jnp.abs(x), axis=axis, keepdims=keepdims)
+    if p == 0:
+        return jnp.sum(x != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+    if p == 1:
+        return jnp.sum(jnp.abs(x), axis=axis, keepdims=keepdims)
+    s = jnp.sum(x * x if p == 2 else jnp.abs(x) ** p, axis=axis, keepdims=keepdims)
+    positive = s > 0
+    safe = jnp.where(positive, s, 1)
+    return jnp.where(positive, jnp.sqrt(safe) if p == 2 else safe ** (1 / p), 0)
+
+
+def _normalize_fn(x, *, p, dim, eps):
+    return x / jnp.maximum(_pnorm(x, p, dim, keepdims=True), eps)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim`` (the gradient through the norm is 0 where it is
+    clamped, as PyTorch's ``clamp_min``).
+
+    Shape:
+        - Input and output: ``(*)``, any shape.
+    """
+    if out is not None:
+        raise NotImplementedError("torchlike: normalize(out=...) is not supported")
+    _require_float(input, "linalg_vector_norm")
+    dim = _wrap_dim(dim, input.ndim)
+    return apply(_normalize_fn, "Div", (input,), p=float(p), dim=dim, eps=float(eps))
+
+
+def _cosine_similarity_fn(x1, x2, *, dim, eps):
+    x1, x2 = jnp.broadcast_arrays(x1, x2)
+    x1 = x1 / jnp.maximum(_pnorm(x1, 2, dim, keepdims=True), eps)
+    x2 = x2 / jnp.maximum(_pnorm(x2, 2, dim, keepdims=True), eps)
+    return jnp.sum(x1 * x2, axis=dim)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps))`` along ``dim``, after
+    broadcasting ``x1`` and ``x2`` (each norm clamped on its own, as PyTorch 2 does).
+
+    Shape:
+        - Input: ``x1`` and ``x2`` broadcastable; output: the broadcast shape without ``dim``.
+    """
+    shape = _broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    dim = _wrap_dim(dim, len(shape))
+    _check_same_dtype(x1, x2, "x1 and x2")
+    return apply(_cosine_similarity_fn, "SumBackward1", (x1, x2), dim=dim, eps=float(eps))
+
+
+def _pairwise_distance_fn(x1, x2, *, p, eps, keepdim):
+    return _pnorm(x1 - x2 + eps, p, -1, keepdims=keepdim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """``||x1 - x2 + eps||_p`` along the last dim of the broadcast inputs.
+
+    Shape:
+        - Input: ``(N, D)`` or ``(D)`` each, broadcastable; output ``(N)`` (or ``()``).
+    """
+    _broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    return apply(
+        _pairwise_distance_fn,
+        "NormBackward1",
+        (x1, x2),
+        p=float(p),
+        eps=float(eps),
+        keepdim=keepdim,
+    )
+
+
+def _pdist_fn(x, *, p):
+    i, j = np.triu_indices(x.shape[0], k=1)
+    return _pnorm(x[i] - x[j], p, -1)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The ``p``-norm distance between every pair of rows ``i < j``, in row-major order.
+
+    Shape:
+        - Input: ``(N, M)``; output ``(N * (N - 1) / 2)``.
+    """
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    _require_float(input, "pdist")
+    return apply(_pdist_fn, "Pdist", (input,), p=float(p))
+
+
+# -- losses ---------------------------------------------------------------------------------------
+
+
+def _loss_name(reduction: str, none: str) -> str:
+    """The ``grad_fn`` PyTorch's composite losses end with: the reduction, or their last op."""
+    return {"mean": "Mean", "sum": "Sum"}.get(reduction, none)
+
+
+def _kl_div_fn(x, t, *, reduction, log_target):
+    loss = jnp.exp(t) * (t - x) if log_target else jax.scipy.special.xlogy(t, t) - t * x
+    if reduction == "batchmean":
+        return jnp.sum(loss) / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence ``target * (log(target) - input)`` of log-probabilities
+    ``input`` (``target`` is log-probabilities too with ``log_target``); ``'batchmean'`` divides
+    the sum by the batch size, ``'mean'`` by the element count (with PyTorch's warning).
+
+    Shape:
+        - Input and target: ``(*)``, the same shape; output: a scalar, or ``(*)`` for ``'none'``.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            stacklevel=2,
+        )
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    name = {"batchmean": "Div", "none": "Sub" if not log_target else "Mul"}.get(reduction)
+    return apply(
+        _kl_div_fn,
+        name or _loss_name(reduction, ""),
+        (input, target),
+        reduction=reduction,
+        log_target=log_target,
+    )
+
+
+def _poisson_nll_fn(x, t, *, log_input, full, eps, reduction):
+    loss = jnp.exp(x) - t * x if log_input else x - t * jnp.log(x + eps)
+    if full:
+        safe = jnp.where(t > 1, t, 1)
+        stirling = safe * jnp.log(safe) - safe + 0.5 * jnp.log(2 * math.pi * safe)
+        loss = loss + jnp.where(t > 1, stirling, 0)
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Poisson negative log likelihood: ``exp(input) - target * input`` (``log_input``), else
+    ``input - target * log(input + eps)``; ``full`` adds Stirling's ``log(target!)`` where
+    ``target > 1``.
+
+    Shape:
+        - Input and target: ``(*)``; output: a scalar, or ``(*)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    return apply(
+        _poisson_nll_fn,
+        _loss_name(reduction, "Add" if full else "Sub"),
+        (input, target),
+        log_input=log_input,
+        full=full,
+        eps=float(eps),
+        reduction=reduction,
+    )
+
+
+def _gaussian_nll_fn(x, t, var, *, full, eps, reduction):
+    var = var + jax.lax.stop_gradient(jnp.maximum(var, eps) - var)  # clamped without grad
+    loss = 0.5 * (jnp.log(var) + (x - t) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    var: Tensor | float,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """Gaussian negative log likelihood ``0.5 * (log(var) + (input - target)^2 / var)``, with
+    ``var`` clamped to ``eps`` outside autograd (as PyTorch clamps it under ``no_grad``).
+
+    Shape:
+        - Input: ``(N, *)``; target: the input's shape (or broadcastable); var: the input's
+          shape, the input's with one dim of size 1, or without its last dim.
+        - Output: a scalar, or ``(N, *)`` for ``'none'``.
+    """
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor._wrap(jnp.full(tuple(input.shape), float(var), input._data.dtype))
+    elif _concrete(var) and bool(np.any(_values(var) < 0)):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    return apply(
+        _gaussian_nll_fn,
+        _loss_name(reduction, "Add" if full else "Mul"),
+        (input, target, var),
+        full=full,
+        eps=float(eps),
+        reduction=reduction,
+    )
+
+
+def _cosine_embedding_fn(x1, x2, y, *, margin, reduction):
+    dim = x1.ndim - 1
+    prod = jnp.sum(x1 * x2, axis=dim)
+    mag1 = jnp.sum(x1 * x1, axis=dim) + 1e-12
+    mag2 = jnp.sum(x2 * x2, axis=dim) + 1e-12
+    cos = prod / jnp.sqrt(mag1 * mag2)
+    loss = jnp.where(y == 1, 1 - cos, 0) + jnp.where(y == -1, jnp.maximum(cos - margin, 0), 0)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where
+    ``target == -1`` (PyTorch's ``cos``: the squared norms each get ``1e-12``).
+
+    Shape:
+        - Input: ``(N, D)`` or ``(D)`` each; target ``(N)`` or ``()``; output: a scalar, or
+          ``(N)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim - 1 != target.ndim or input1.ndim > 2:
+        raise RuntimeError(
+            f"{input1.ndim}D target tensor expects {target.ndim + 1}D input tensors, but found "
+            f"inputs with sizes {_shape(input1)} and {_shape(input2)}."
+        )
+    return apply(
+        _cosine_embedding_fn,
+        _loss_name(reduction, "Add"),
+        (input1, input2, target),
+        margin=float(margin),
+        reduction=reduction,
+    )
+
+
+def _margin_ranking_fn(x1, x2, y, *, margin, reduction):
+    return _reduce(jnp.maximum(-y * (x1 - x2) + margin, 0), reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``.
+
+    Shape:
+        - Input1, input2, target: ``(N)`` or ``()``; output: a scalar, or ``(N)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
+        )
+    return apply(
+        _margin_ranking_fn,
+        _loss_name(reduction, "ClampMin"),
+        (input1, input2, target),
+        margin=float(margin),
+        reduction=reduction,
+    )
+
+
+def _hinge_embedding_fn(x, y, *, margin, reduction):
+    loss = jnp.where(y != 1, jnp.maximum(margin - x, 0), 0) + jnp.where(y != -1, x, 0)
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor,
+    target: Tensor,
+    margin: float = 1.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``x`` where ``target == 1``, ``max(0, margin - x)`` where ``target == -1``.
+
+    Shape:
+        - Input and target: ``(*)``; output: a scalar, or ``(*)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    return apply(
+        _hinge_embedding_fn,
+        _loss_name(reduction, "Add"),
+        (input, target),
+        margin=float(margin),
+        reduction=reduction,
+    )
+
+
+def _soft_margin_fn(x, y, *, reduction):
+    return _reduce(jnp.log1p(jnp.exp(-y * x)), reduction)
+
+
+def soft_margin_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
+    """``log(1 + exp(-target * input))``, for targets in ``{-1, 1}``.
+
+    Shape:
+        - Input and target: ``(*)``; output: a scalar, or ``(*)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_expandable(target, tuple(input.shape))
+    if target.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            "The function 'soft_margin_loss' is not differentiable with respect to argument "
+            "'target'. This input cannot have requires_grad True."
+        )
+    return apply(_soft_margin_fn, "SoftMarginLoss", (input, target), reduction=reduction)
+
+
+def _multilabel_soft_margin_fn(x, y, w, *, reduction):
+    loss = -(y * jax.nn.log_sigmoid(x) + (1 - y) * jax.nn.log_sigmoid(-x))
+    if w is not None:
+        loss = loss * w
+    loss = jnp.sum(loss, axis=x.ndim - 1) / x.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Per sample, the mean over classes of the binary logistic loss of each label.
+
+    Shape:
+        - Input and target: ``(N, C)``; weight ``(C)``; output: a scalar, or ``(N)``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    return apply(
+        _multilabel_soft_margin_fn,
+        _loss_name(reduction, "Div"),
+        (input, target, weight),
+        reduction=reduction,
+    )
+
+
+def _multi_margin_fn(x, y, w, *, p, margin, reduction):
+    squeeze = x.ndim == 1
+    x = x.reshape(-1, x.shape[-1])
+    y = y.reshape(-1)
+    picked = jnp.take_along_axis(x, y[:, None], axis=1)
+    z = jnp.maximum(margin - picked + x, 0)
+    z = z**p if p == 2 else z
+    if w is not None:
+        z = z * w[y][:, None]
+    others = jnp.arange(x.shape[1])[None, :] != y[:, None]
+    loss = jnp.sum(jnp.where(others, z, 0), axis=1) / x.shape[1]
+    if squeeze and reduction == "none":
+        return loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge loss: per sample, ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C``
+    (times ``weight[y]``).
+
+    Shape:
+        - Input: ``(N, C)`` or ``(C)``; target ``(N)`` or ``()`` class indices; output: a
+          scalar, or ``(N)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    return apply(
+        _multi_margin_fn,
+        "MultiMarginLoss",
+        (input, target, weight),
+        p=int(p),
+        margin=float(margin),
+        reduction=reduction,
+    )
+
+
+def _multilabel_margin_fn(x, y, *, reduction):
+    squeeze = x.ndim == 1
+    x = x.reshape(-1, x.shape[-1])
+    y = y.reshape(x.shape)
+    valid = jnp.cumprod(y >= 0, axis=1).astype(bool)  # targets before the first -1
+    safe = jnp.where(valid, y, 0)
+    classes = jnp.arange(x.shape[1])
+    is_target = jnp.any(valid[:, :, None] & (safe[:, :, None] == classes), axis=1)
+    picked = jnp.take_along_axis(x, safe, axis=1)  # (N, C): x at each listed target
+    hinge = jnp.maximum(1 - picked[:, :, None] + x[:, None, :], 0)  # (N, target j, class k)
+    mask = valid[:, :, None] & ~is_target[:, None, :]
+    loss = jnp.sum(jnp.where(mask, hinge, 0), axis=(1, 2)) / x.shape[1]
+    if squeeze and reduction == "none":
+        return loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
+    """Multi-label hinge loss: per sample, ``sum_{j in targets, k not in targets} max(0, 1 -
+    (x[j] - x[k])) / C``; ``target`` lists class indices, ended by the first ``-1``.
+
+    Shape:
+        - Input: ``(N, C)`` or ``(C)``; target: the input's shape (int64); output: a scalar, or
+          ``(N)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape) or input.ndim > 2:
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    return apply(
+        _multilabel_margin_fn, "MultilabelMarginLoss", (input, target), reduction=reduction
+    )
+
+
+def _triplet_fn(dp, dn, *, margin, reduction):
+    return _reduce(jnp.maximum(margin + dp - dn, 0), reduction)
+
+
+def _triplet(dist_pos, dist_neg, margin: float, reduction: str) -> Tensor:
+    return apply(
+        _triplet_fn,
+        _loss_name(reduction, "ClampMin"),
+        (dist_pos, dist_neg),
+        margin=float(margin),
+        reduction=reduction,
+    )
+
+
+def _check_triplet_dims(anchor, positive, negative) -> None:
+    a, p, n = anchor.ndim, positive.ndim, negative.ndim
+    if not (a == p == n):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {a}D, positive {p}D, and negative {n}D inputs"
+        )
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` with ``d`` :func:`pairwise_distance`; ``swap``
+    uses ``min(d(a, n), d(p, n))`` as the negative distance.
+
+    Shape:
+        - Input: ``(N, D)`` or ``(D)`` each; output: a scalar, or ``(N)`` for ``'none'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_triplet_dims(anchor, positive, negative)
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _triplet(dist_pos, dist_neg, margin, reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """:func:`triplet_margin_loss` with any ``distance_function(x1, x2)`` (default
+    :func:`pairwise_distance`).
+
+    Shape:
+        - Input: ``(N, *)`` or ``(*)`` each, as the distance function takes them; output: a
+          scalar, or ``(N)`` for ``'none'``.
+    """
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _check_triplet_dims(anchor, positive, negative)
+    distance = pairwise_distance if distance_function is None else distance_function
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = dist_neg.minimum(distance(positive, negative))
+    return _triplet(dist_pos, dist_neg, margin, reduction)
+
+
+# -- pixel and channel shuffles -------------------------------------------------------------------
+
+
+def _pixel_shuffle_fn(x, *, r):
+    *batch, c, h, w = x.shape
+    n = len(batch)
+    y = x.reshape(*batch, c // (r * r), r, r, h, w)
+    y = jnp.transpose(y, (*range(n), n, n + 3, n + 1, n + 4, n + 2))
+    return y.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def _pixel_unshuffle_fn(x, *, r):
+    *batch, c, h, w = x.shape
+    n = len(batch)
+    y = x.reshape(*batch, c, h // r, r, w // r, r)
+    y = jnp.transpose(y, (*range(n), n, n + 2, n + 4, n + 1, n + 3))
+    return y.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def _check_at_least_3d(input: Tensor, op: str) -> None:
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"{op} expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)``: channel ``c r^2 + i r + j``
+    becomes the pixel at offset ``(i, j)`` of block ``(h, w)``.
+
+    Shape:
+        - Input: ``(*, C * r^2, H, W)``; output ``(*, C, H * r, W * r)``.
+    """
+    _check_at_least_3d(input, "pixel_shuffle")
+    r = int(upscale_factor)
+    if input.shape[-3] % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={input.shape[-3]} is not divisible by {r * r}"
+        )
+    return apply(_pixel_shuffle_fn, "PixelShuffle", (input,), r=r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """The inverse of :func:`pixel_shuffle`: ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)``.
+
+    Shape:
+        - Input: ``(*, C, H * r, W * r)``; output ``(*, C * r^2, H, W)``.
+    """
+    _check_at_least_3d(input, "pixel_unshuffle")
+    r = int(downscale_factor)
+    for what, dim in (("height", -2), ("width", -1)):
+        if input.shape[dim] % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                f"input.size({dim})={input.shape[dim]} is not divisible by {r}"
+            )
+    return apply(_pixel_unshuffle_fn, "PixelUnshuffle", (input,), r=r)
+
+
+def _channel_shuffle_fn(x, *, groups):
+    n, c, *rest = x.shape
+    y = x.reshape(n, groups, c // groups, *rest)
+    return jnp.swapaxes(y, 1, 2).reshape(x.shape)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave ``groups`` channel groups: ``(N, g, C / g, *)`` transposed to
+    ``(N, C / g, g, *)`` (ShuffleNet).
+
+    Shape:
+        - Input and output: ``(N, C, *)``.
+    """
+    if input.ndim <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with sizes {_shape(input)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    if input.shape[1] % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
+            f"{groups} groups."
+        )
+    return apply(_channel_shuffle_fn, "ChannelShuffle", (input,), groups=int(groups))
+
+
+# -- normalisation --------------------------------------------------------------------------------
+
+
+def _rms_norm_fn(x, w, *, ndim, eps):
+    axes = tuple(range(x.ndim - ndim, x.ndim))
+    y = x * jax.lax.rsqrt(jnp.mean(x * x, axis=axes, keepdims=True) + eps)
+    return y if w is None else y * w
+
+
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape`` dims;
+    ``eps`` defaults to the dtype's machine epsilon, as PyTorch's.
+
+    Shape:
+        - Input: ``(*, *normalized_shape)``; output: the same.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = float(jnp.finfo(input._data.dtype).eps)
+    return apply(_rms_norm_fn, "Mul", (input, weight), ndim=len(shape), eps=float(eps))
+
+
+# -- activations ----------------------------------------------------------------------------------
+
+
+def _check_lambda(input: Tensor, lambd: float) -> None:
+    if lambd < 0:
+        raise RuntimeError(
+            f"lambda must be in range [0, 3.40282e+38] for input dtype "
+            f"{_type_name(input.dtype)}, but found {lambd:g}"
+        )
+
+
+def _softshrink_fn(x, *, lambd):
+    return jnp.where(x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, 0))
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    _check_lambda(input, lambd)
+    return apply(_softshrink_fn, "Softshrink", (input,), lambd=float(lambd))
+
+
+def _hardshrink_fn(x, *, lambd):
+    return jnp.where((x > lambd) | (x < -lambd), x, 0)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    return apply(_hardshrink_fn, "Hardshrink", (input,), lambd=float(lambd))
+
+
+def _rrelu_fn(x, key_data, *, lower, upper):
+    slope = jax.random.uniform(
+        jax.random.wrap_key_data(key_data), x.shape, x.dtype, minval=lower, maxval=upper
+    )
+    return jnp.where(x >= 0, x, x * slope)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomized leaky ReLU: in training each negative element gets a slope drawn from
+    ``U(lower, upper)`` (from :func:`torchlike.random.next_key`, so the draws differ from
+    PyTorch's generator); in evaluation the slope is ``(lower + upper) / 2``."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _require_float(input, "rrelu_with_noise_out_cpu")
+    if training:
+        key_data = jax.random.key_data(next_key())
+        out = apply(
+            _rrelu_fn, "RreluWithNoise", (input, key_data), lower=float(lower), upper=float(upper)
+        )
+    else:
+        slope = (lower + upper) / 2
+        out = apply(_rrelu_eval_fn, "RreluWithNoise", (input,), slope=float(slope))
+    return _inplace.commit(input, out) if inplace else out
+
+
+def _rrelu_eval_fn(x, *, slope):
+    return jnp.where(x >= 0, x, x * slope)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """A sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with
+    Gumbel noise ``g = -log(E)``, ``E ~ Exp(1)`` (drawn from :func:`torchlike.random.next_key`,
+    so not PyTorch's numbers); ``hard`` returns the one-hot argmax in the forward pass and the
+    soft sample's gradient (straight-through). ``eps`` is unused, as in PyTorch."""
+    del eps
+    dim = _wrap_dim(dim, logits.ndim)
+    key_data = jax.random.key_data(next_key())
+    return apply(
+        _gumbel_softmax_fn,
+        "Add" if hard else "Softmax",
+        (logits, key_data),
+        tau=float(tau),
+        hard=hard,
+        dim=dim,
+    )
+
+
+def _gumbel_softmax_fn(logits, key_data, *, tau, hard, dim):
+    e = jax.random.exponential(jax.random.wrap_key_data(key_data), logits.shape, logits.dtype)
+    y = jax.nn.softmax((logits - jnp.log(e)) / tau, axis=dim)
+    if not hard:
+        return y
+    index = jnp.argmax(y, axis=dim, keepdims=True)
+    one_hot = (
+        jnp.arange(y.shape[dim]).reshape([-1 if a == dim else 1 for a in range(y.ndim)]) == index
+    ).astype(y.dtype)
+    return one_hot - jax.lax.stop_gradient(y) + y
+
+
+# -- pooling and bilinear -------------------------------------------------------------------------
+
+
+def _lp_pool(input: Tensor, norm_type: float, kernel: tuple, pool, stride, ceil_mode) -> Tensor:
+    """PyTorch's composition: ``(sign(avg) * relu(|avg|) * prod(kernel)) ** (1 / p)`` of the
+    average of ``x ** p`` over each window."""
+    kernel_size = kernel if len(kernel) > 1 else kernel[0]
+    out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling ``(sum x^p) ** (1 / p)`` over 1-D windows (no padding).
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``; output ``(N, C, L_out)``.
+    """
+    return _lp_pool(input, norm_type, _ntuple(kernel_size, 1), avg_pool1d, stride, ceil_mode)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over 2-D windows, as :func:`lp_pool1d`.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
+    """
+    return _lp_pool(input, norm_type, _ntuple(kernel_size, 2), avg_pool2d, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over 3-D windows, as :func:`lp_pool1d`.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``.
+    """
+    return _lp_pool(input, norm_type, _ntuple(kernel_size, 3), avg_pool3d, stride, ceil_mode)
+
+
+def _bilinear_fn(x1, x2, w, b):
+    y = jnp.einsum("...i,oij,...j->...o", x1, w, x2)
+    return y if b is None else y + b
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y = x1^T W x2 + b`` per output feature.
+
+    Shape:
+        - Input1: ``(*, in1)``; input2: ``(*, in2)``; weight ``(out, in1, in2)``; bias ``(out)``.
+        - Output: ``(*, out)``.
+    """
+    for i, (x, size) in enumerate(((input1, weight.shape[1]), (input2, weight.shape[2])), 1):
+        if x.shape[-1] != size:
+            raise RuntimeError(
+                f"bilinear(): input{i} size does not match weight size: got {x.shape[-1]} but "
+                f"expected {size}"
+            )
+    return apply(_bilinear_fn, "View" if bias is None else "Add", (input1, input2, weight, bias))
+
+
+# -- max unpooling --------------------------------------------------------------------------------
+
+
+@jax.custom_vjp
+def _scatter_rows(x, idx, zeros):
+    """``zeros`` with ``x[r, j]`` written at ``[r, idx[r, j]]``; its gradient gathers at ``idx``
+    (so positions written twice both get it, as PyTorch's backward does)."""
+    return zeros.at[jnp.arange(x.shape[0])[:, None], idx].set(x, mode="drop")
+
+
+def _scatter_rows_fwd(x, idx, zeros):
+    return _scatter_rows(x, idx, zeros), idx
+
+
+def _scatter_rows_bwd(idx, g):
+    return jnp.take_along_axis(g, idx, axis=1, mode="fill", fill_value=0), None, None
+
+
+_scatter_rows.defvjp(_scatter_rows_fwd, _scatter_rows_bwd)
+
+
+def _max_unpool_fn(x, idx, *, out_size):
+    n = len(out_size)
+    batch = x.shape[:-n]
+    rows = math.prod(batch)
+    zeros = jnp.zeros((rows, math.prod(out_size)), x.dtype)
+    out = _scatter_rows(x.reshape(rows, -1), idx.reshape(rows, -1), zeros)
+    return out.reshape(*batch, *out_size)
+
+
+def _unpool_output_size(input: Tensor, kernel, stride, padding, output_size) -> tuple:
+    """PyTorch's rule: ``(in - 1) * stride + kernel - 2 * padding``, or a given ``output_size``
+    within ``stride`` of it."""
+    n = len(kernel)
+    default = [
+        (input.shape[input.ndim - n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d]
+        for d in range(n)
+    ]
+    if output_size is None:
+        return tuple(default)
+    output_size = list(output_size)
+    if len(output_size) == n + 2:
+        output_size = output_size[2:]
+    if len(output_size) != n:
+        raise ValueError(
+            f"output_size should be a sequence containing {n} or {n + 2} elements, but it has "
+            f"a length of '{len(output_size)}'"
+        )
+    for d in range(n):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(
+                f'invalid output_size "{tuple(output_size)}" (dim {d} must be between {low} and '
+                f"{high})"
+            )
+    return tuple(int(s) for s in output_size)
+
+
+def _max_unpool(n: int, input, indices, kernel_size, stride, padding, output_size) -> Tensor:
+    kernel = _ntuple(kernel_size, n)
+    stride = kernel if stride is None else _ntuple(stride, n)
+    padding = _ntuple(padding, n)
+    out_size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    name = "SqueezeBackward1" if n == 1 else f"MaxUnpool{n}D"
+    return apply(_max_unpool_fn, name, (input, indices), out_size=out_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of :func:`max_pool1d`: each value is put back at its ``indices``
+    (flat positions in the output length), zeros elsewhere.
+
+    Shape:
+        - Input and indices: ``(N, C, L_in)`` or ``(C, L_in)``; output ``(N, C, L_out)`` with
+          ``L_out = (L_in - 1) * stride - 2 * padding + kernel_size`` or ``output_size``.
+    """
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of :func:`max_pool2d`, as :func:`max_unpool1d` (indices are flat
+    positions in ``H_out * W_out``).
+
+    Shape:
+        - Input and indices: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``; output
+          ``(N, C, H_out, W_out)``.
+    """
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of :func:`max_pool3d`, as :func:`max_unpool1d`.
+
+    Shape:
+        - Input and indices: ``(N, C, D_in, H_in, W_in)`` or ``(C, D_in, H_in, W_in)``; output
+          ``(N, C, D_out, H_out, W_out)``.
+    """
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# -- spatial transformers -------------------------------------------------------------------------
+
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+    "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+    "documentation of grid_sample for details."
+)
+
+
+def _linspace_from_neg_one(steps: int, align_corners: bool, dtype):
+    if steps <= 1:
+        return jnp.zeros((1,), dtype)
+    r = jnp.linspace(-1, 1, steps, dtype=dtype)
+    return r if align_corners else r * (steps - 1) / steps
+
+
+def _affine_grid_fn(theta, *, spatial, align_corners):
+    """The base grid ``(*spatial, n + 1)`` of normalised ``(x, y[, z], 1)`` coordinates, times
+    ``theta^T``."""
+    axes = [_linspace_from_neg_one(s, align_corners, theta.dtype) for s in spatial]
+    mesh = jnp.meshgrid(*axes, indexing="ij")  # ordered (D,) H, W
+    base = jnp.stack([*reversed(mesh), jnp.ones_like(mesh[0])], axis=-1)  # x first
+    n = theta.shape[0]
+    grid = base.reshape(1, -1, base.shape[-1]) @ jnp.swapaxes(theta, 1, 2)
+    return grid.reshape(n, *spatial, len(spatial))
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """The sampling grid of a batch of affine maps, for :func:`grid_sample`.
+
+    Shape:
+        - theta: ``(N, 2, 3)`` for ``size = (N, C, H, W)``, ``(N, 3, 4)`` for
+          ``(N, C, D, H, W)``.
+        - Output: ``(N, H, W, 2)`` or ``(N, D, H, W, 3)``, last dim ``(x, y[, z])`` in
+          ``[-1, 1]``.
+    """
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) in (4, 5):
+        rows = len(size) - 2
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (rows, rows + 1):
+            kind, shape = ("2D", "Nx2x3") if rows == 2 else ("3D", "Nx3x4")
+            raise ValueError(
+                f"Expected a batch of {kind} affine matrices of shape {shape} for size {size}. "
+                f"Got {theta.shape}."
+            )
+    else:
+        raise NotImplementedError(
+            "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+            f"respectively. Got size {size}."
+        )
+    spatial = tuple(int(s) for s in size[2:])
+    if align_corners and min(spatial) == 1:
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+            "align_corners=True. This is not an intended use case of affine_grid. See the "
+            "documentation of affine_grid for details.",
+            stacklevel=2,
+        )
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    return apply(
+        _affine_grid_fn,
+        "AffineGridGenerator",
+        (theta,),
+        spatial=spatial,
+        align_corners=bool(align_corners),
+    )
+
+
+def _reflect(c, twice_low: int, twice_high: int):
+    """PyTorch's ``reflect_coordinates``: fold ``c`` into ``[low, high]`` by reflection."""
+    if twice_low == twice_high:
+        return jnp.zeros_like(c)
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    c = jnp.abs(c - low)
+    extra = jnp.fmod(c, span)
+    flips = jnp.floor(c / span)
+    return jnp.where(jnp.fmod(flips, 2) == 0, extra + low, span - extra + low)
+
+
+def _source_coordinate(g, size: int, padding_mode: str, align_corners: bool):
+    """A normalised grid coordinate as an input pixel coordinate, after padding's folding."""
+    c = (g + 1) / 2 * (size - 1) if align_corners else ((g + 1) * size - 1) / 2
+    if padding_mode == "reflection":
+        c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
+    if padding_mode in ("border", "reflection"):
+        c = jnp.clip(c, 0, size - 1)
+    return c
+
+
+def _grid_sample_fn(x, grid, *, mode, padding_mode, align_corners):
+    n, ch, *spatial = x.shape
+    dims = len(spatial)
+    out_spatial = grid.shape[1:-1]
+    # grid's last dim is (x, y[, z]): reversed against the input's (D,) H, W order
+    coords = [
+        _source_coordinate(grid[..., dims - 1 - d].reshape(n, -1), s, padding_mode, align_corners)
+        for d, s in enumerate(spatial)
+    ]
+    flat = x.reshape(n, ch, -1)
+    strides = [math.prod(spatial[d + 1 :]) for d in range(dims)]
+
+    def gather(index, weight):
+        valid = jnp.ones_like(weight, dtype=bool)
+        flat_index = 0
+        for i, s, stride in zip(index, spatial, strides):
+            valid = valid & (i >= 0) & (i < s)
+            flat_index = flat_index + jnp.clip(i, 0, s - 1) * stride
+        values = jnp.take_along_axis(flat, flat_index[:, None, :].astype(jnp.int32), axis=2)
+        return values * jnp.where(valid, weight, 0)[:, None, :]
+
+    if mode == "nearest":
+        out = gather([jnp.round(c).astype(jnp.int32) for c in coords], jnp.ones_like(coords[0]))
+    else:
+        lows = [jnp.floor(c) for c in coords]
+        fracs = [c - lo for c, lo in zip(coords, lows)]
+        out = 0
+        for corner in itertools.product((0, 1), repeat=dims):
+            index = [lo.astype(jnp.int32) + k for lo, k in zip(lows, corner)]
+            weight = math.prod(f if k else 1 - f for f, k in zip(fracs, corner))
+            out = out + gather(index, weight)
+    return out.reshape(n, ch, *out_spatial)
+
+
+def grid_sample(
+    input: Tensor,
+    grid: Tensor,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """Sample ``input`` at the normalised ``grid`` locations (``-1``/``1``: the corner pixels'
+    centres with ``align_corners``, else their outer edges), bilinearly or at the nearest pixel
+    (ties to even, as PyTorch's ``nearbyint``); out-of-range locations read zeros, the border,
+    or the reflected location. ``mode='bicubic'`` is not supported.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(N, C, D, H, W)``; grid ``(N, H_out, W_out, 2)`` or
+          ``(N, D_out, H_out, W_out, 3)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(N, C, D_out, H_out, W_out)``.
+    """
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(
+            "nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or "
+            f"'bicubic', but got: '{mode}'"
+        )
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            "nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+            f"'reflection', but got: '{padding_mode}'"
+        )
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if mode == "bicubic":
+        raise NotImplementedError("torchlike: grid_sample(mode='bicubic') is not supported")
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
+        raise RuntimeError(
+            "grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
+            f"but got input with sizes {_shape(input)} and grid with sizes {_shape(grid)}"
+        )
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(
+            "grid_sampler(): expected grid and input to have same batch size, but got input "
+            f"with sizes {_shape(input)} and grid with sizes {_shape(grid)}"
+        )
+    if grid.shape[-1] != input.ndim - 2:
+        raise RuntimeError(
+            f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, "
+            f"but got grid with sizes {_shape(grid)}"
+        )
+    return apply(
+        _grid_sample_fn,
+        f"GridSampler{input.ndim - 2}D",
+        (input, grid),
+        mode=mode,
+        padding_mode=padding_mode,
+        align_corners=bool(align_corners),
+    )

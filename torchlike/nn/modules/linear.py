@@ -11,7 +11,12 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear"]
+__all__ = [
+    "Bilinear",
+    "Identity",
+    "Linear",
+    "NonDynamicallyQuantizableLinear",
+]
 
 
 class Identity(Module):
@@ -82,3 +87,56 @@ class Linear(Module):
 class NonDynamicallyQuantizableLinear(Linear):
     """``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (it only matters
     to PyTorch's quantization, and shows in ``repr``)."""
+
+
+class Bilinear(Module):
+    """``y = x1^T W x2 + b`` for each output feature (:func:`F.bilinear`).
+
+    Args:
+        in1_features: size of each first input sample.
+        in2_features: size of each second input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias. Default: ``True``.
+
+    Shape:
+        - Input1: ``(*, in1_features)``; input2: ``(*, in2_features)``.
+        - Output: ``(*, out_features)``.
+        - weight: ``(out_features, in1_features, in2_features)`` and bias ``(out_features)``,
+          initialised from ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``.
+    """
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        shape = (out_features, in1_features, in2_features)
+        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.size(1))
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

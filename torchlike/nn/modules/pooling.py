@@ -17,9 +17,15 @@ __all__ = [
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
 ]
 
 
@@ -363,3 +369,139 @@ class AdaptiveMaxPool3d(_AdaptivePoolNd):
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling ``(sum_window x^p) ** (1 / p)`` over 1-D windows.
+
+    Args:
+        norm_type: ``p``.
+        kernel_size: the window length.
+        stride: the window step. Default: ``kernel_size``.
+        ceil_mode: round the output length up. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over 2-D windows, as :class:`LPPool1d`.
+
+    Args:
+        norm_type: ``p``.
+        kernel_size: the window, an int or ``(kH, kW)``.
+        stride: the window step. Default: ``kernel_size``.
+        ceil_mode: round output sizes up. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over 3-D windows, as :class:`LPPool1d`.
+
+    Args:
+        norm_type: ``p``.
+        kernel_size: the window, an int or ``(kD, kH, kW)``.
+        stride: the window step. Default: ``kernel_size``.
+        ceil_mode: round output sizes up. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: ``(N, C, D_out, H_out, W_out)`` or ``(C, D_out, H_out, W_out)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class _MaxUnpoolNd(Module):
+    _n = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, self._n)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, self._n)
+        self.padding = _ntuple(padding, self._n)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        unpool = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self._n - 1]
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool1d` (:func:`F.max_unpool1d`): values go back to the
+    positions their ``indices`` name, zeros elsewhere.
+
+    Args:
+        kernel_size: the pooling window.
+        stride: the pooling step. Default: ``kernel_size``.
+        padding: the pooling padding. Default: 0.
+
+    Shape:
+        - Input and indices: ``(N, C, L_in)`` or ``(C, L_in)``.
+        - Output: ``(N, C, L_out)``, ``L_out = (L_in - 1) * stride - 2 * padding + kernel_size``
+          or the ``output_size`` given to ``forward``.
+    """
+
+    _n = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool2d`, as :class:`MaxUnpool1d`.
+
+    Args:
+        kernel_size: the pooling window.
+        stride: the pooling step. Default: ``kernel_size``.
+        padding: the pooling padding. Default: 0.
+
+    Shape:
+        - Input and indices: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``.
+        - Output: ``(N, C, H_out, W_out)``.
+    """
+
+    _n = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool3d`, as :class:`MaxUnpool1d`.
+
+    Args:
+        kernel_size: the pooling window.
+        stride: the pooling step. Default: ``kernel_size``.
+        padding: the pooling padding. Default: 0.
+
+    Shape:
+        - Input and indices: ``(N, C, D_in, H_in, W_in)`` or ``(C, D_in, H_in, W_in)``.
+        - Output: ``(N, C, D_out, H_out, W_out)``.
+    """
+
+    _n = 3
