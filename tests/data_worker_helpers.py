@@ -112,3 +112,16 @@ class ProcessFacts(Dataset):
         from jax._src import xla_bridge
 
         return i, os.getppid(), bool(xla_bridge._backends), jax.config.jax_platforms or ""
+
+
+class Big(Dataset):
+    """A dataset holding 2 MB of data: its pickle goes to the workers through the job file."""
+
+    def __init__(self) -> None:
+        self.data = np.arange(1 << 18, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, i: int):
+        return float(self.data[i * 1000])

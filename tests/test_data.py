@@ -523,3 +523,21 @@ def test_pin_memory_on_a_missing_device_says_so():
     )
     with pytest.raises(RuntimeError, match="NVIDIA driver"):
         next(iter(loader))
+
+
+def test_a_big_dataset_reaches_the_workers_through_a_file_that_is_then_removed():
+    import glob
+    import tempfile
+
+    folders = ["/dev/shm", tempfile.gettempdir()]
+
+    def job_files():
+        return {f for d in folders for f in glob.glob(f"{d}/torchlike-dataloader-*")}
+
+    before = job_files()
+    loader = data.DataLoader(helpers.Big(), batch_size=2, num_workers=2, persistent_workers=True)
+    it = iter(loader)
+    assert len(job_files() - before) == 1  # written once for both workers
+    assert next(it).tolist() == [0.0, 1000.0]
+    assert [b.tolist() for b in it] == [[2000.0, 3000.0], [4000.0, 5000.0], [6000.0, 7000.0]]
+    assert job_files() == before  # both workers opened it: its name is gone

@@ -87,6 +87,23 @@ def _restore_env(name: str, value: str | None) -> None:
 
 _CHECK_S = 0.5  # how often a waiting main process checks that its workers are alive
 
+# A job (dataset, collate_fn, worker_init_fn) bigger than this goes to the workers through one
+# file in shared memory (/dev/shm where it exists) instead of through each worker's start-up pipe:
+# written once, read by all workers at once, and removed as soon as every worker has it open.
+# PyTorch's forked workers share the dataset's memory; this is the pickled equivalent.
+_JOB_INLINE_BYTES = 1 << 20
+_OPENED_JOB = -1  # the "epoch" of a worker's "I have opened the job file" message
+
+
+def _write_job_file(job) -> str:
+    import tempfile
+
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    fd, path = tempfile.mkstemp(prefix="torchlike-dataloader-", suffix=".pkl", dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        f.write(job)
+    return path
+
 
 class DataLoader:
     """Iterate over ``dataset`` in batches (PyTorch's ``torch.utils.data.DataLoader``).
@@ -342,11 +359,15 @@ class _MultiProcessingIter:
         ctx = _start_method_context(loader.multiprocessing_context)
         # What every worker runs, pickled once here (an unpicklable dataset or function fails now,
         # in the caller), not once per worker by multiprocessing.
-        job = bytes(
-            ForkingPickler.dumps(
-                (loader.dataset, loader.collate_fn, loader.worker_init_fn), pickle.HIGHEST_PROTOCOL
-            )
+        job = ForkingPickler.dumps(
+            (loader.dataset, loader.collate_fn, loader.worker_init_fn), pickle.HIGHEST_PROTOCOL
         )
+        self.job_file = None
+        if len(job) > _JOB_INLINE_BYTES:  # a big in-memory dataset: through a file, see below
+            job = self.job_file = _write_job_file(job)
+        else:
+            job = bytes(job)
+        self.opened = 0  # workers that have opened the job file
         self.shut = False
         self.result_queue = ctx.Queue()
         self.index_queues, self.workers = [], []
@@ -482,6 +503,11 @@ class _MultiProcessingIter:
                     self._shutdown()
                     raise RuntimeError(f"DataLoader timed out after {timeout} seconds") from None
                 continue
+            if epoch == _OPENED_JOB:  # every worker holds the job file open: its name can go
+                self.opened += 1
+                if self.opened == len(self.workers):
+                    self._remove_job_file()
+                continue
             if epoch == self.epoch:  # results of an abandoned earlier epoch are dropped
                 self.results[idx] = pickle.loads(payload)
                 return
@@ -490,7 +516,16 @@ class _MultiProcessingIter:
         if not self.loader.persistent_workers:
             self._shutdown()
 
+    def _remove_job_file(self) -> None:
+        if self.job_file is not None:
+            try:
+                os.unlink(self.job_file)
+            except FileNotFoundError:
+                pass
+            self.job_file = None
+
     def _shutdown(self) -> None:
+        self._remove_job_file()
         if self.shut:
             return
         self.shut = True
@@ -509,6 +544,7 @@ class _MultiProcessingIter:
             q.close()
 
     shut = True  # until __init__ has made the queues
+    job_file = None
 
     def __del__(self) -> None:
         self._shutdown()

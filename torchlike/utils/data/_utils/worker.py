@@ -77,7 +77,7 @@ class IterableDatasetStopIteration:
 
 
 def worker_loop(
-    job: bytes,
+    job: bytes | str,
     is_iterable: bool,
     index_queue,
     result_queue,
@@ -97,6 +97,10 @@ def worker_loop(
     from .... import random as tl_random
     from .fetch import IterableFetcher, MapFetcher
 
+    if isinstance(job, str):  # the job's file: say it is open (its name can go), then read it
+        with open(job, "rb") as f:
+            result_queue.put((-1, worker_id, None))
+            job = f.read()
     dataset, collate_fn, init_fn = pickle.loads(job)
 
     parent = os.getppid()
