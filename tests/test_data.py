@@ -541,3 +541,49 @@ def test_a_big_dataset_reaches_the_workers_through_a_file_that_is_then_removed()
     assert next(it).tolist() == [0.0, 1000.0]
     assert [b.tolist() for b in it] == [[2000.0, 3000.0], [4000.0, 5000.0], [6000.0, 7000.0]]
     assert job_files() == before  # both workers opened it: its name is gone
+
+
+FORKED_SERVER_SCRIPT = """
+import multiprocessing.forkserver as fs
+import os
+
+import torchlike as torch
+from torchlike.utils.data import DataLoader, Dataset
+
+
+class Squares(Dataset):  # defined in the main script: workers must import it as __mp_main__
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return torch.tensor([i * i])
+
+
+if __name__ == "__main__":
+    loader = DataLoader(Squares(), batch_size=2, num_workers=2)  # JAX has not started yet
+    model = torch.nn.Linear(1, 1)  # ... now it has
+    print([b.flatten().tolist() for b in loader])
+    with open(f"/proc/{fs._forkserver._forkserver_pid}/cmdline", "rb") as f:
+        print("forked" if b"forkserver" not in f.read() else "exec")
+"""
+
+
+def test_fork_server_is_forked_from_the_script_before_jax_starts(tmp_path):
+    """A loader built before JAX starts forks the fork server from the script itself (no second
+    import of torchlike); workers still import the script's own Dataset class as __mp_main__."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "prog.py").write_text(FORKED_SERVER_SCRIPT)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run(
+        [sys.executable, "prog.py"],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=root),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\n")[:2] == ["[[0, 1], [4, 9], [16, 25]]", "forked"]

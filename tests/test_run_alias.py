@@ -119,13 +119,16 @@ def test_torchrun_module_under_the_alias(tmp_path):
     (tmp_path / "ddp.py").write_text(
         textwrap.dedent(
             """
+            import sys
+
             import torch
             import torch.distributed as dist
 
             dist.init_process_group("gloo")
             t = torch.tensor([float(dist.get_rank() + 1)])
             dist.all_reduce(t)
-            print("rank", dist.get_rank(), type(t).__module__.split(".")[0], t.item())
+            kind = type(t).__module__.split(".")[0]
+            sys.stdout.write(f"rank {dist.get_rank()} {kind} {t.item()}\\n")  # one write: atomic
             dist.destroy_process_group()
             """
         )
@@ -137,6 +140,7 @@ def test_torchrun_module_under_the_alias(tmp_path):
             "run",
             "-m",
             "torch.distributed.run",
+            "--standalone",  # a free port: no clash with other runs on 29500
             "--nproc-per-node",
             "2",
             "ddp.py",
@@ -145,4 +149,4 @@ def test_torchrun_module_under_the_alias(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-3000:]
     lines = sorted(line for line in out.stdout.splitlines() if line.startswith("rank "))
-    assert lines == ["rank 0 torchlike 3.0", "rank 1 torchlike 3.0"]
+    assert lines == ["rank 0 torchlike 3.0", "rank 1 torchlike 3.0"], out.stdout + out.stderr

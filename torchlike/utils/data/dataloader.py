@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import time
 from collections.abc import Callable
 from multiprocessing.reduction import ForkingPickler
@@ -63,7 +64,7 @@ def _start_method_context(context=None, start: bool = False):
         if server._forkserver_pid is None:  # not started yet: choose what it preloads
             preload = list(dict.fromkeys([*server._preload_modules, *_PRELOAD]))
             ctx.set_forkserver_preload(preload)
-            if start:
+            if start and not _fork_server(server):
                 saved = os.environ.get("JAX_PLATFORMS")
                 os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
                 try:
@@ -76,6 +77,59 @@ def _start_method_context(context=None, start: bool = False):
 
 def _is_tensor(x) -> bool:
     return isinstance(x, Tensor)
+
+
+def _fork_server(server) -> bool:
+    """Start ``multiprocessing``'s fork server by forking this process, while that is still safe:
+    before JAX has started its runtime (and its threads), as in a script that builds its data
+    pipeline before its model. The server then has torchlike imported already and starts in
+    milliseconds, where a fresh interpreter takes about a second to import it. Returns False
+    (nothing done) when JAX has started or this is not the main thread; the caller then starts
+    the server the usual way."""
+    import socket
+    import threading
+    import types
+    import warnings
+    from multiprocessing import connection, forkserver, resource_tracker, util
+
+    from jax._src import xla_bridge
+
+    if xla_bridge._backends or threading.current_thread() is not threading.main_thread():
+        return False
+    with server._lock:
+        if server._forkserver_pid is not None:
+            return True
+        resource_tracker.ensure_running()
+        listener = socket.socket(socket.AF_UNIX)
+        address = connection.arbitrary_address("AF_UNIX")
+        listener.bind(address)
+        if not util.is_abstract_socket_namespace(address):
+            os.chmod(address, 0o600)
+        listener.listen()
+        alive_r, alive_w = os.pipe()
+        with warnings.catch_warnings():  # Python 3.12+ warns about fork with threads: none of
+            warnings.simplefilter("ignore", DeprecationWarning)  # ours run Python or JAX code
+            pid = os.fork()
+        if pid == 0:  # the server: serve fork requests until every client has gone, then exit
+            code = 1
+            try:
+                os.close(alive_w)
+                server._lock = threading.Lock()  # the parent held it at the fork
+                # Workers import the main script afresh (as __mp_main__), as from a new server.
+                sys.modules["__main__"] = types.ModuleType("__main__")
+                os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
+                forkserver.main(listener.fileno(), alive_r, [])
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else 0
+            finally:
+                os._exit(code)
+        listener.close()
+        os.close(alive_r)
+        server._forkserver_address = address
+        server._forkserver_alive_fd = alive_w
+        server._forkserver_pid = pid
+    return True
 
 
 def _restore_env(name: str, value: str | None) -> None:
@@ -248,7 +302,7 @@ class DataLoader:
         elif self._workers is None or not self._workers.alive():
             it = self._workers = _MultiProcessingIter(self)
         else:
-            self._workers.new_epoch()
+            self._workers.new_epoch(self)
             it = self._workers
         return self._prefetch_to_device(it) if self.pin_memory else it
 
@@ -426,8 +480,9 @@ class _MultiProcessingIter:
         for _ in range(self.loader.prefetch_factor * len(self.workers)):
             self._dispatch()
 
-    def new_epoch(self) -> None:
+    def new_epoch(self, loader: DataLoader) -> None:
         """Persistent workers: begin the next epoch (iterable datasets restart in each worker)."""
+        self.loader = loader
         self.epoch += 1
         if self.loader._is_iterable:
             for q in self.index_queues:
@@ -513,8 +568,14 @@ class _MultiProcessingIter:
                 return
 
     def _end_epoch(self) -> None:
+        if self.loader is None:  # ended already
+            return
         if not self.loader.persistent_workers:
             self._shutdown()
+        # Persistent workers: the loader holds this iterator for its next epoch; between epochs
+        # the iterator lets go of the loader, so that dropping the loader stops the workers at
+        # once (no reference cycle left for the garbage collector), as in PyTorch.
+        self.loader = None
 
     def _remove_job_file(self) -> None:
         if self.job_file is not None:
