@@ -138,7 +138,7 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
     (the global one by default): the same seed gives the same split on every run (the split itself
     differs from PyTorch's, whose random stream is a different algorithm).
     """
-    from ..._ops.creation import randperm
+    from .sampler import host_rng
 
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
@@ -157,6 +157,6 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
         lengths = sizes
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = randperm(n, generator=generator).tolist()
+    perm = host_rng(generator).permutation(n).tolist()
     ends = itertools.accumulate(lengths)
     return [Subset(dataset, perm[end - length : end]) for end, length in zip(ends, lengths)]

@@ -58,11 +58,11 @@ class DistributedSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n = len(self.dataset)
         if self.shuffle:
-            from ..._ops.creation import randperm
             from ...random import Generator
+            from .sampler import host_rng
 
             g = Generator().manual_seed(self.seed + self.epoch)
-            indices = randperm(n, generator=g).tolist()
+            indices = host_rng(g).permutation(n).tolist()
         else:
             indices = list(range(n))
         if self.drop_last:

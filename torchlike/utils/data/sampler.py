@@ -10,6 +10,18 @@ import numpy as np
 from ...random import Generator, next_key
 
 
+def host_rng(generator: Generator | None = None) -> np.random.Generator:
+    """A NumPy generator seeded by one key of ``generator`` (the global one by default).
+
+    Samplers draw their orders on the host, as PyTorch's do: one key from the torchlike
+    generator, then NumPy's PCG64, so a permutation costs no device work and no compilation
+    (``jax.random.permutation`` compiles once per length: a fraction of a second for the first
+    epoch). The same seed gives the same order on every run; PyTorch's own orders cannot be
+    reproduced (its random stream is another algorithm).
+    """
+    return np.random.default_rng(np.asarray(jax.random.key_data(next_key(generator))))
+
+
 class Sampler:
     """Base class: iterate over dataset indices (``data_source`` is accepted and unused, as in
     PyTorch)."""
@@ -63,15 +75,13 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        from ..._ops.creation import randint, randperm
-
         n = len(self.data_source)
         if self.replacement:
-            yield from randint(0, n, (self.num_samples,), generator=self.generator).tolist()
+            yield from host_rng(self.generator).integers(0, n, self.num_samples).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from randperm(n, generator=self.generator).tolist()
-        yield from randperm(n, generator=self.generator).tolist()[: self.num_samples % n]
+            yield from host_rng(self.generator).permutation(n).tolist()
+        yield from host_rng(self.generator).permutation(n)[: self.num_samples % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -85,9 +95,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from ..._ops.creation import randperm
-
-        for i in randperm(len(self.indices), generator=self.generator).tolist():
+        for i in host_rng(self.generator).permutation(len(self.indices)).tolist():
             yield self.indices[i]
 
     def __len__(self) -> int:
@@ -131,8 +139,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        # One key from the generator seeds a host-side draw (no device work, no compile).
-        rng = np.random.default_rng(np.asarray(jax.random.key_data(next_key(self.generator))))
+        rng = host_rng(self.generator)
         p = self.weights / self.weights.sum()
         draws = rng.choice(len(p), self.num_samples, replace=self.replacement, p=p)
         yield from draws.tolist()
