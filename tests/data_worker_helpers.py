@@ -125,3 +125,41 @@ class Big(Dataset):
 
     def __getitem__(self, i: int):
         return float(self.data[i * 1000])
+
+
+class Scribbling(Big):
+    """Like ``Big``, but each worker adds 1 to the items it loads, in its own copy of ``data``
+    (which must be writable, and private to the worker, as after ``fork``)."""
+
+    def __getitem__(self, i: int):
+        self.data[i * 1000] += 1
+        return float(self.data[i * 1000])
+
+
+class Planes(Dataset):
+    """Item ``i``: ``(a float32 plane filled with i, an int64 vector)``; ``grow`` makes item
+    ``i``'s plane ``i + 1`` times larger (batches outgrow the workers' shared-memory slots)."""
+
+    def __init__(self, n: int, side: int = 64, grow: bool = False) -> None:
+        self.n, self.side, self.grow = n, side, grow
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int):
+        rows = self.side * (i + 1) if self.grow else self.side
+        return np.full((rows, self.side), i, np.float32), np.arange(4096) + i
+
+
+def keep_numpy(samples):
+    """A ``collate_fn`` returning NumPy arrays (not tensors): a list of planes, stacked ints."""
+    return [p for p, _ in samples], np.stack([v for _, v in samples])
+
+
+class DyingLarge(Planes):
+    """Big batches (through shared memory), and the worker loading item 5 kills itself."""
+
+    def __getitem__(self, i: int):
+        if i == 5:
+            os._exit(1)
+        return super().__getitem__(i)

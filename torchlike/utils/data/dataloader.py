@@ -17,6 +17,12 @@ then starts in milliseconds, every epoch, as PyTorch's do. What the workers run 
 as with PyTorch's ``spawn``/``forkserver`` start methods (the main script needs the usual
 ``if __name__ == "__main__":`` guard); ``multiprocessing_context="fork"`` is served by the fork
 server too. Where ``forkserver`` does not exist (Windows), workers are spawned.
+
+What a fork shares, shared memory shares here (``_utils/shared.py``): the dataset's arrays are
+written once to a file in shared memory that every worker maps copy-on-write (no copy per
+worker; a worker's writes stay its own), and batches come back through a ring of shared-memory
+slots per worker, so only a small pickle crosses the pipe and the main process copies each batch
+once. Samplers draw their orders on the host (``sampler.host_rng``), as PyTorch's do.
 """
 
 from __future__ import annotations
@@ -24,24 +30,23 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-import pickle
 import queue
+import secrets
 import sys
 import time
 from collections.abc import Callable
-from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import jax
-import numpy as np
 
 from ..._tensor import Tensor
-from ...random import Generator, default_generator, next_key
+from ...random import Generator, default_generator
+from ._utils import shared
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import IterableFetcher, MapFetcher
 from ._utils.worker import ExceptionWrapper, IterableDatasetStopIteration, worker_loop
 from .dataset import IterableDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, host_rng
 
 # What the fork server imports once, before it forks any worker: the main script (as Python's
 # forkserver does by default) and torchlike with the modules every worker needs.
@@ -142,21 +147,10 @@ def _restore_env(name: str, value: str | None) -> None:
 _CHECK_S = 0.5  # how often a waiting main process checks that its workers are alive
 
 # A job (dataset, collate_fn, worker_init_fn) bigger than this goes to the workers through one
-# file in shared memory (/dev/shm where it exists) instead of through each worker's start-up pipe:
-# written once, read by all workers at once, and removed as soon as every worker has it open.
-# PyTorch's forked workers share the dataset's memory; this is the pickled equivalent.
+# file in shared memory, mapped by every worker (``_utils/shared.py``), instead of through each
+# worker's start-up pipe.
 _JOB_INLINE_BYTES = 1 << 20
 _OPENED_JOB = -1  # the "epoch" of a worker's "I have opened the job file" message
-
-
-def _write_job_file(job) -> str:
-    import tempfile
-
-    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    fd, path = tempfile.mkstemp(prefix="torchlike-dataloader-", suffix=".pkl", dir=folder)
-    with os.fdopen(fd, "wb") as f:
-        f.write(job)
-    return path
 
 
 class DataLoader:
@@ -413,15 +407,16 @@ class _MultiProcessingIter:
         ctx = _start_method_context(loader.multiprocessing_context)
         # What every worker runs, pickled once here (an unpicklable dataset or function fails now,
         # in the caller), not once per worker by multiprocessing.
-        job = ForkingPickler.dumps(
-            (loader.dataset, loader.collate_fn, loader.worker_init_fn), pickle.HIGHEST_PROTOCOL
+        # Every file in shared memory this iterator and its workers make carries the token.
+        self.token = secrets.token_hex(4)
+        job = shared.write_job(
+            (loader.dataset, loader.collate_fn, loader.worker_init_fn),
+            self.token,
+            _JOB_INLINE_BYTES,
         )
-        self.job_file = None
-        if len(job) > _JOB_INLINE_BYTES:  # a big in-memory dataset: through a file, see below
-            job = self.job_file = _write_job_file(job)
-        else:
-            job = bytes(job)
+        self.job_file = job[0] if isinstance(job, tuple) else None
         self.opened = 0  # workers that have opened the job file
+        self.reader = shared.SlotReader(loader.num_workers)
         self.shut = False
         self.result_queue = ctx.Queue()
         self.index_queues, self.workers = [], []
@@ -443,6 +438,8 @@ class _MultiProcessingIter:
                         loader.drop_last,
                         wid,
                         loader.num_workers,
+                        self.token,
+                        loader.prefetch_factor + 1,  # slots: one more than batches in flight
                     ),
                     daemon=True,
                 )
@@ -463,8 +460,7 @@ class _MultiProcessingIter:
         self.tasks = self.loader._tasks()
         first = next(self.tasks, None)
         if seed_workers:
-            key = next_key(self.loader.generator)
-            base_seed = int(np.asarray(jax.random.bits(key, (), np.uint32)))
+            base_seed = int(host_rng(self.loader.generator).integers(0, 1 << 32))
             for q in self.index_queues:
                 q.put(base_seed)
         if first is not None or self.loader._is_iterable:
@@ -486,7 +482,7 @@ class _MultiProcessingIter:
         self.epoch += 1
         if self.loader._is_iterable:
             for q in self.index_queues:
-                q.put((self.epoch, None, None))
+                q.put((self.epoch, None, None, []))
         self._start_epoch()
 
     def alive(self) -> bool:
@@ -502,7 +498,7 @@ class _MultiProcessingIter:
         wid = next(self.next_worker)
         while not self.active[wid]:
             wid = next(self.next_worker)
-        self.index_queues[wid].put((self.epoch, self.next_task, task))
+        self.index_queues[wid].put((self.epoch, self.next_task, task, self.reader.take_freed(wid)))
         self.task_worker[self.next_task] = wid
         self.next_task += 1
 
@@ -543,7 +539,7 @@ class _MultiProcessingIter:
         while True:
             wait = _CHECK_S if deadline is None else min(_CHECK_S, deadline - time.monotonic())
             try:
-                epoch, idx, payload = self.result_queue.get(timeout=max(wait, 0))
+                epoch, idx, payload, where = self.result_queue.get(timeout=max(wait, 0))
             except queue.Empty:
                 dead = [w for w in self.workers if not w.is_alive()]
                 if dead:
@@ -563,8 +559,9 @@ class _MultiProcessingIter:
                 if self.opened == len(self.workers):
                     self._remove_job_file()
                 continue
+            data = self.reader.load(payload, where)  # (frees its slot whatever its epoch)
             if epoch == self.epoch:  # results of an abandoned earlier epoch are dropped
-                self.results[idx] = pickle.loads(payload)
+                self.results[idx] = data
                 return
 
     def _end_epoch(self) -> None:
@@ -578,12 +575,8 @@ class _MultiProcessingIter:
         self.loader = None
 
     def _remove_job_file(self) -> None:
-        if self.job_file is not None:
-            try:
-                os.unlink(self.job_file)
-            except FileNotFoundError:
-                pass
-            self.job_file = None
+        shared.remove(self.job_file)
+        self.job_file = None
 
     def _shutdown(self) -> None:
         self._remove_job_file()
@@ -603,9 +596,13 @@ class _MultiProcessingIter:
         for q in [*self.index_queues, self.result_queue]:
             q.cancel_join_thread()
             q.close()
+        self.reader.close()
+        shared.remove_all(self.token)  # what killed workers left
 
     shut = True  # until __init__ has made the queues
     job_file = None
 
     def __del__(self) -> None:
+        if sys.meta_path is None:  # the interpreter is shutting down: the workers are daemons
+            return
         self._shutdown()

@@ -3,9 +3,10 @@
 A worker is a separate Python process, forked from a fork server or spawned (JAX is not
 fork-safe once it has started threads, so it is never forked from the training process). It
 receives its dataset, ``collate_fn`` and ``worker_init_fn`` pickled (once for all workers), then
-tasks ``(epoch, index, indices)`` on its own queue, fetches and collates the batch, and puts
-``(epoch, index, batch)`` on the shared result queue; tensors travel pickled (as NumPy data)
-and land on the main process' default device. Workers run JAX on the CPU only. A worker seeds
+tasks ``(epoch, index, indices, freed slots)`` on its own queue, fetches and collates the batch,
+and puts ``(epoch, index, pickle, where its arrays are)`` on the shared result queue: the arrays
+of tensors (and NumPy arrays) go through a ring of slots in shared memory (``shared.py``), and
+land on the main process' default device. Workers run JAX on the CPU only. A worker seeds
 ``random`` and torchlike's global generator with ``base_seed + worker_id`` before
 ``worker_init_fn``, as PyTorch does.
 """
@@ -13,7 +14,6 @@ and land on the main process' default device. Workers run JAX on the CPU only. A
 from __future__ import annotations
 
 import os
-import pickle
 import queue
 import random
 import sys
@@ -77,7 +77,7 @@ class IterableDatasetStopIteration:
 
 
 def worker_loop(
-    job: bytes | str,
+    job: bytes | tuple,
     is_iterable: bool,
     index_queue,
     result_queue,
@@ -86,8 +86,10 @@ def worker_loop(
     drop_last: bool,
     worker_id: int,
     num_workers: int,
+    token: str = "",
+    slots: int = 3,
 ) -> None:
-    """The body of a worker process: serve tasks until told to stop (``None``) or orphaned."""
+    """The body of a worker process: read the job, seed, then serve tasks (``_serve``)."""
     global _worker_info
     os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
     import jax
@@ -95,14 +97,13 @@ def worker_loop(
     jax.config.update("jax_platforms", "cpu")
 
     from .... import random as tl_random
+    from . import shared
     from .fetch import IterableFetcher, MapFetcher
 
-    if isinstance(job, str):  # the job's file: say it is open (its name can go), then read it
-        with open(job, "rb") as f:
-            result_queue.put((-1, worker_id, None))
-            job = f.read()
-    dataset, collate_fn, init_fn = pickle.loads(job)
-
+    # (a job file: the worker says once it has it open, so that its name can go)
+    dataset, collate_fn, init_fn = shared.read_job(
+        job, lambda: result_queue.put((-1, worker_id, None, None))
+    )
     parent = os.getppid()
     seed = index_queue.get() + worker_id  # the first message is the base seed
     random.seed(seed)
@@ -115,6 +116,16 @@ def worker_loop(
             return IterableFetcher(dataset, auto_collation, collate_fn, batch_size, drop_last)
         return MapFetcher(dataset, auto_collation, collate_fn)
 
+    writer = shared.SlotWriter(token, worker_id, slots)
+    try:
+        _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where)
+    finally:
+        writer.close()
+
+
+def _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where) -> None:
+    """Answer tasks until told to stop (``None``) or orphaned (the parent process is gone)."""
+    worker_id = _worker_info.id
     init_error = fetcher = None
     try:
         if init_fn is not None:
@@ -133,7 +144,8 @@ def worker_loop(
         if task is None:  # shutting down: do not wait at exit for the main process to read
             result_queue.cancel_join_thread()
             return
-        epoch, idx, indices = task
+        epoch, idx, indices, freed = task
+        writer.release(freed)
         if idx is None:  # a new epoch with persistent workers: restart the dataset's iterator
             ended = False
             if init_error is None:
@@ -155,7 +167,7 @@ def worker_loop(
             except Exception:
                 data = ExceptionWrapper(where=where)
         try:  # pickled here, not in the queue's feeder thread, so a failure is reported
-            payload = bytes(ForkingPickler.dumps(data))
+            payload, arrays = writer.message(data)
         except Exception:
-            payload = bytes(ForkingPickler.dumps(ExceptionWrapper(where=where)))
-        result_queue.put((epoch, idx, payload))
+            payload, arrays = bytes(ForkingPickler.dumps(ExceptionWrapper(where=where))), None
+        result_queue.put((epoch, idx, payload, arrays))
