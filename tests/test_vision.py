@@ -71,6 +71,25 @@ def test_real_fashion_mnist(train, n):
     assert ds.targets.dtype == tl.int64 and set(ds.targets.tolist()) == set(range(10))
 
 
+@pytest.mark.parametrize("download", [False, True])
+def test_fashion_mnist_loads_with_the_network_unreachable(monkeypatch, download):
+    """Every way out to the network raises here; with the files in place, even download=True
+    reads them and never tries the network."""
+    import socket
+
+    def unreachable(*args, **kwargs):
+        raise OSError(101, "Network is unreachable (blocked by this test)")
+
+    for name in ("getaddrinfo", "create_connection"):
+        monkeypatch.setattr(socket, name, unreachable)
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    train = datasets.FashionMNIST(root=fashion_root(), train=True, download=download)
+    test = datasets.FashionMNIST(root=fashion_root(), train=False, download=download)
+    img, label = train[0]
+    assert (len(train), len(test)) == (60000, 10000)
+    assert isinstance(img, Image.Image) and img.size == (28, 28) and label == 9
+
+
 def test_fashion_mnist_sources_agree():
     if not DEBIAN.is_dir() or not SHARED.is_dir():
         pytest.skip("needs both Debian's package and the shared copy")

@@ -98,10 +98,12 @@ def _create(path_prefix: str, size: int) -> tuple[str, mmap.mmap]:
 
 
 def remove(path: str | None) -> None:
+    """Remove a shared-memory file's name (mappings stay valid). Gone already: nothing to do;
+    where an open file cannot be removed (Windows), it is left for ``remove_all``."""
     if path is not None:
         try:
             os.unlink(path)
-        except FileNotFoundError:
+        except OSError:
             pass
 
 
