@@ -66,14 +66,20 @@ def test_numpy_batches_are_private_writable_copies_while_slots_are_reused(no_lef
         np.testing.assert_array_equal(vectors[:, 0], [2 * k + 1000, 2 * k + 1001])
 
 
-def test_growing_batches_move_to_a_bigger_ring(no_leftovers):
-    loader = data.DataLoader(
-        helpers.Planes(12, side=32, grow=True),
-        batch_size=2,
-        num_workers=2,
-        collate_fn=helpers.keep_numpy,
+def growing_planes(n: int, side: int):
+    """Pairs of ever bigger planes, as NumPy arrays: each batch outgrows the last one's slots."""
+    return iter(
+        data.DataLoader(
+            helpers.Planes(n, side=side, grow=True),
+            batch_size=2,
+            num_workers=2,
+            collate_fn=helpers.keep_numpy,
+        )
     )
-    it = iter(loader)
+
+
+def test_growing_batches_move_to_a_bigger_ring(no_leftovers):
+    it = growing_planes(12, side=32)
     for k, (planes, _) in enumerate(it):
         assert [p.shape for p in planes] == [(32 * (2 * k + 1), 32), (32 * (2 * k + 2), 32)]
         assert [float(p.mean()) for p in planes] == [2 * k, 2 * k + 1]
@@ -104,13 +110,7 @@ def test_a_killed_worker_leaves_no_files(no_leftovers):
 
 
 def test_leaving_an_epoch_early_leaves_no_files(no_leftovers):
-    loader = data.DataLoader(
-        helpers.Planes(40, side=16, grow=True),
-        batch_size=2,
-        num_workers=2,
-        collate_fn=helpers.keep_numpy,
-    )
-    it = iter(loader)
+    it = growing_planes(40, side=16)
     next(it)  # the workers are making bigger rings the main process will never map
     del it
 
