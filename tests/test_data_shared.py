@@ -100,7 +100,6 @@ def test_a_killed_worker_leaves_no_files(no_leftovers):
     every file carrying the iterator's token (here one such file is planted)."""
     loader = data.DataLoader(helpers.DyingLarge(12), batch_size=2, num_workers=2)
     it = iter(loader)
-    next(it)
     planted = os.path.join(shared.folder(), f"{shared.PREFIX}{it.token}-w0-9-planted")
     open(planted, "wb").close()
     with pytest.raises(RuntimeError, match="exited unexpectedly"):
@@ -165,3 +164,25 @@ def test_slots_in_use_fall_back_to_the_pipe_and_stale_frees_are_ignored(no_lefto
     finally:
         writer.close()
         reader.close()
+
+
+def test_full_shared_memory_falls_back_to_the_pipe(monkeypatch, no_leftovers):
+    """No room in /dev/shm (64 MB in a default Docker container): the space is reserved when
+    a file is made, so this shows as an error there (not as SIGBUS on first write), and both the
+    job and the batches go through the pipe instead."""
+    import errno
+
+    def full(fd, size):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shared, "_reserve", full)
+    arrays = {"a": np.arange(300_000, dtype=np.float32)}
+    job = shared.write_job(arrays, "unittest", inline_bytes=1 << 16)
+    assert isinstance(job, bytes)
+    np.testing.assert_array_equal(shared.read_job(job, None)["a"], arrays["a"])
+    writer = shared.SlotWriter("unittest", 0, slots=2)
+    for _ in range(2):
+        payload, where = writer.message([np.full(10_000, 3.0)])
+        assert where is None and pickle.loads(payload)[0].sum() == 30_000.0
+    assert writer.full
+    writer.close()

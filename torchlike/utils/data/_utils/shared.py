@@ -86,12 +86,25 @@ def _layout(buffers: list, start: int, align: int) -> tuple[list[tuple[int, int]
     return spans, end
 
 
+def _reserve(fd: int, size: int) -> None:
+    """Give the file ``size`` bytes, reserved now where the system can (``posix_fallocate``): a
+    full ``/dev/shm`` (64 MB in a default Docker container) then fails here with ``OSError``,
+    instead of killing the process with SIGBUS when a page of the mapping is first written."""
+    if hasattr(os, "posix_fallocate"):
+        os.posix_fallocate(fd, 0, size)
+    else:
+        os.ftruncate(fd, size)
+
+
 def _create(path_prefix: str, size: int) -> tuple[str, mmap.mmap]:
     """A new file of ``size`` bytes in shared memory (only this user may open it), mapped."""
     fd, path = tempfile.mkstemp(prefix=path_prefix, dir=folder())
     try:
-        os.ftruncate(fd, size)
+        _reserve(fd, size)
         mm = mmap.mmap(fd, size)
+    except BaseException:
+        remove(path)
+        raise
     finally:
         os.close(fd)
     return path, mm
@@ -127,11 +140,15 @@ def write_job(obj, token: str, inline_bytes: int) -> bytes | tuple[str, int, lis
         return bytes(ForkingPickler.dumps(obj, pickle.HIGHEST_PROTOCOL))
     fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{token}-job-", dir=folder())
     try:
-        with os.fdopen(fd, "wb") as f:
+        _reserve(fd, end)
+        with os.fdopen(fd, "r+b") as f:
             f.write(payload)
             for buf, (off, _) in zip(buffers, spans):
                 f.seek(off)
                 f.write(buf.raw())
+    except OSError:  # no room in shared memory: the pickle goes through each worker's pipe
+        remove(path)
+        return bytes(ForkingPickler.dumps(obj, pickle.HIGHEST_PROTOCOL))
     except BaseException:
         remove(path)
         raise
@@ -173,6 +190,7 @@ class SlotWriter:
         self.slot_size = 0
         self.free: list[int] = []
         self.made: list[str] = []
+        self.full = False  # a ring could not be made: no more tries
 
     def release(self, freed) -> None:
         for generation, base in freed or ():
@@ -185,9 +203,9 @@ class SlotWriter:
         if not buffers:
             return bytes(payload), None
         spans, end = _layout(buffers, 0, _ALIGN)
-        if end > self.slot_size:
+        if end > self.slot_size and not self.full:
             self._new_ring(end)
-        if not self.free:  # the main process still holds every slot: through the pipe
+        if not self.free:  # every slot still held, or no room in shared memory: the pipe
             return bytes(ForkingPickler.dumps(obj, pickle.HIGHEST_PROTOCOL)), None
         slot = self.free.pop(0)
         base = slot * self.slot_size
@@ -198,11 +216,16 @@ class SlotWriter:
     def _new_ring(self, need: int) -> None:
         if self.mm is not None:
             self.mm.close()
-        self.slot_size = _round_up(need + need // 4, _PAGE)  # room for batches that grow a bit
+            self.mm = None
         self.generation += 1
-        self.path, self.mm = _create(
-            f"{self.prefix}{self.generation}-", self.slot_size * self.slots
-        )
+        self.free = []
+        slot_size = _round_up(need + need // 4, _PAGE)  # room for batches that grow a bit
+        try:
+            self.path, self.mm = _create(f"{self.prefix}{self.generation}-", slot_size * self.slots)
+        except OSError:  # shared memory is full: batches go through the pipe from now on
+            self.full = True
+            return
+        self.slot_size = slot_size
         self.made.append(self.path)
         self.free = list(range(self.slots))
 
