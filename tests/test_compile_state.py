@@ -184,6 +184,24 @@ def test_module_compile_and_donation():
     assert_same_model(m, twin)
 
 
+def test_donation_gives_away_only_the_state_the_step_writes():
+    """donate=True: the parameters' and optimizer's old buffers are reused by XLA (deleted); the
+    batch and anything else only read (hyperparameters) are not, so other references to them
+    stay usable, and the optimizer does not rewrite its hyperparameters every call."""
+    m, opt = make()
+    step = tl.compile(sgd_step, donate=True)
+    x = inputs(1)[0]
+    alias = x.detach()  # the same array as the batch
+    step(m, opt, x)
+    old_weight, lr = m.w._data, opt._hyperparams[0]["learning_rate"].get_raw_value()
+    for _ in range(3):
+        step(m, opt, x)
+    assert old_weight.is_deleted()  # donated: the step's output took its buffer
+    assert not x._data.is_deleted() and alias.tolist() == x.tolist()
+    assert opt._hyperparams[0]["learning_rate"].get_raw_value() is lr
+    assert step.num_compiles == 1
+
+
 def test_returning_a_module_is_an_error():
     model = Affine()
     with pytest.raises(TypeError, match="cannot return a Module"):

@@ -202,8 +202,13 @@ class CompiledFunction:
         self._programs: dict = {}
         self._kinds: dict = {}  # program -> "step" (runs backward itself) or "pure"
         self._differentiable: dict = {}  # (program, differentiable slots) -> _Differentiable
-        self._jitted = jax.jit(
-            self._traced, static_argnums=(0, 1), donate_argnums=(2,) if donate else ()
+        self._jitted = jax.jit(self._traced, static_argnums=(0, 1))
+        # donate=True: only the state a step writes is donated (parameters, optimizer and
+        # generator state, buffers), learned from the step's trace; never an argument tensor it
+        # only reads (the batch), nor state it only reads (hyperparameters).
+        self._updated: dict = {}  # program -> indices of the slots its step writes
+        self._jitted_donating = jax.jit(
+            self._traced_donating, static_argnums=(0, 1, 2), donate_argnums=(3,)
         )
 
     @property
@@ -272,7 +277,22 @@ class CompiledFunction:
                             "training step instead"
                         )
                     return self._call_differentiable(plan.program, slots, values, grads, diff)
-            out, new_values, new_grads = self._jitted(plan.program, keep, values, grads)
+            if self._donate:
+                updated = self._updated.get(plan.program)
+                if updated is None:  # trace (not run) once to learn what the step writes
+                    self._jitted.trace(plan.program, keep, values, grads)
+                    updated = self._updated[plan.program]
+                written = set(updated)
+                out, new_values, new_grads = self._jitted_donating(
+                    plan.program,
+                    keep,
+                    updated,
+                    [values[i] for i in updated],
+                    [None if i in written else v for i, v in enumerate(values)],
+                    grads,
+                )
+            else:
+                out, new_values, new_grads = self._jitted(plan.program, keep, values, grads)
         except _Retrace:
             self._plans.clear()
             self._call_args = None
@@ -357,7 +377,7 @@ class CompiledFunction:
             for i, (s, v, g) in enumerate(zip(slots, values, grads)):
                 sharding = keep[i] if keep else None
                 now = s.get()
-                if now is not v or self._donate:
+                if now is not v:
                     new_values[i] = _constrain(now, v, sharding)
                 if s.has_grad:
                     ng = s.get_grad()
@@ -385,10 +405,23 @@ class CompiledFunction:
             self._extra_roots.extend((name, obj) for name, obj, _, _ in trace.missed)
             raise _Retrace()
         self._kinds[program] = "step" if trace.grads_written or new_grads else "pure"
+        self._updated[program] = tuple(sorted(new_values))
         if not trace.reads_input_grads:
             # The step never reads the incoming .grad (it starts with zero_grad): later calls
             # pass None for them, so grads appearing after the first step do not recompile.
             self._grads_unused.add(program)
+        return out, new_values, new_grads
+
+    def _traced_donating(
+        self, program: _Program, keep: tuple, updated: tuple, donated: list, others: list, grads
+    ):
+        """``_traced`` with the state the step writes (``updated``) passed apart, donated."""
+        values = list(others)
+        for i, v in zip(updated, donated):
+            values[i] = v
+        out, new_values, new_grads = self._traced(program, keep, values, grads, explain=False)
+        for i, v in zip(updated, donated):  # every donated buffer must be handed back
+            new_values.setdefault(i, v)
         return out, new_values, new_grads
 
     def _explain(self, program: _Program, slots: list, values: list, grads: list) -> None:
@@ -467,9 +500,17 @@ def _fingerprint(roots: list[tuple[str, Any]]) -> tuple:
     return tuple(out)
 
 
+@functools.cache
+def _one_device() -> bool:
+    """Whether this process sees a single device (fixed once JAX's backend has started)."""
+    return jax.device_count() == 1
+
+
 def _kept_shardings(values: list) -> tuple | None:
     """For each value, its sharding when the program must hand it back sharded the same way (a
     ``NamedSharding`` that splits it over devices), else None; None when nothing is sharded."""
+    if _one_device():  # nothing can be split over devices: no need to look
+        return None
     out = []
     for v in values:
         sharding = getattr(v, "sharding", None)
