@@ -729,3 +729,42 @@ def test_invalid_arguments_raise_torchs_errors(name, kwargs):
     with pytest.raises(ValueError) as got:
         getattr(tl_optim, name)([Parameter(tl.zeros(2))], **kwargs)
     assert str(got.value) == str(expected.value)
+
+
+def test_changes_to_a_group_between_steps_take_effect():
+    """An optimizer skips re-reading a group whose values are the same objects as at its last
+    step; values replaced (and tensors changed in place, below) must still reach the next step,
+    as in PyTorch."""
+
+    def change(k, opt):
+        group = opt.param_groups[0]
+        if k == 2:
+            group["betas"] = (0.5, group["betas"][1])
+        if k == 4:
+            group["lr"] = 0.05  # a value replaced
+        if k == 6:
+            group["eps"] = 1e-3
+
+    pair = _Pair("Adam", {"lr": 0.01, "betas": (0.9, 0.999)}, np.float32)
+    pair.run(range(9), on_step=change)
+    for p, tp in zip(pair.params, pair.t_params):
+        _assert_close(np.asarray(p), tp.detach().numpy(), pair.rtol)
+
+
+def test_a_tensor_learning_rate_changed_in_place_takes_effect():
+    weights = _weights(np.float32)
+    t_params = [torch.tensor(w, requires_grad=True) for w in weights]
+    params = [Parameter(tl.tensor(w)) for w in weights]
+    t_lr, lr = torch.tensor(0.01), tl.tensor(0.01)
+    t_opt = torch.optim.Adam(t_params, lr=t_lr, foreach=False)
+    opt = tl_optim.Adam(params, lr=lr)
+    for k in range(6):
+        if k == 3:
+            t_lr.fill_(0.1)
+            lr.fill_(0.1)
+        for tp, p, g in zip(t_params, params, _torch_grads(t_params, k)):
+            tp.grad, p.grad = g, tl.tensor(g.numpy())
+        t_opt.step()
+        opt.step()
+    for p, tp in zip(params, t_params):
+        _assert_close(np.asarray(p), tp.detach().numpy(), RTOL[np.float32])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import operator
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -82,6 +83,7 @@ class _Python:
         self.treedefs: list[Any] = []  # per group, the tree of a parameter's Optax state
         self.options: list[dict[str, Any]] = []  # per group, the options its chain was built with
         self.synced: list[dict[str, tuple]] = []  # per group, name -> (number, array) last written
+        self.snapshots: list[tuple | None] = []  # per group, its values at the last sync
         self.stepped = False  # whether step() has run (lr schedulers warn when it has not)
 
 
@@ -227,6 +229,7 @@ class Optimizer(nnx.Pytree):
         self._py.treedefs.append(None)
         self._py.options.append(self._options(param_group))
         self._py.synced.append({})
+        self._py.snapshots.append(None)
         self._hyperparams.append(
             nnx.data(
                 {
@@ -253,10 +256,32 @@ class Optimizer(nnx.Pytree):
         from 0 ...). ``torchlike.compile`` calls it before each compiled call; an eager ``step()``
         calls it itself.
         """
+        py = self._py
         for gi, group in enumerate(self.param_groups):
-            if self._options(group) != self._py.options[gi]:
+            # The common case, checked in about a microsecond: the group holds the same objects
+            # as at the last sync (tensors with the same arrays, lists with the same items) and
+            # the state still holds the arrays written then.
+            values = tuple(group.values())
+            last = py.snapshots[gi]
+            if (
+                last is not None
+                and len(values) == len(last[0])
+                and all(map(operator.is_, values, last[0]))
+                and all(_frozen(values[i]) == frozen for i, frozen in last[1])
+                and all(map(operator.is_, map(_raw_value, last[2]), last[3]))
+            ):
+                continue
+            if self._options(group) != py.options[gi]:
                 self._rebuild_group(gi, {i: self._exported(i) for i in self._positions(gi)})
             self._write_hyperparameters(gi)
+            keys = list(group)
+            mutable = tuple(
+                (i, _frozen(v))
+                for i, v in enumerate(values)
+                if isinstance(v, (Tensor, list)) and keys[i] != "params"
+            )
+            variables = tuple(self._hyperparams[gi].values())
+            py.snapshots[gi] = (values, mutable, variables, tuple(map(_raw_value, variables)))
 
     def _write_hyperparameters(self, gi: int) -> None:
         synced = self._py.synced[gi]
@@ -511,6 +536,32 @@ def _hyperparameter(number: Any) -> jax.Array:
     result takes the tensor's dtype, so the update itself runs in the parameter's dtype.
     """
     return jnp.asarray(float(number))
+
+
+def _frozen(value: Any) -> Any:
+    """What of a group's tensor or list value can change in place: a tensor's array (an in-place
+    op rebinds it; compared by identity through a 1-tuple), a list's items."""
+    if isinstance(value, Tensor):
+        return _Same(value._data)
+    return tuple(value)
+
+
+class _Same:
+    """Equal to another ``_Same`` holding the very same object (never calls ``==`` on arrays)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    __hash__ = None
+
+
+def _raw_value(variable: nnx.Variable) -> Any:
+    return variable.get_raw_value()
 
 
 def _number(value: Any) -> Any:
