@@ -764,8 +764,10 @@ def compile(
     """Compile ``model`` (a function or an ``nn.Module``) into one XLA program per input shape.
 
     PyTorch's arguments are accepted (``backend``, ``mode``, ``dynamic``, ``options`` are ignored:
-    XLA is the only backend). ``donate=True`` lets XLA reuse the buffers of the state it updates
-    (faster, less memory; arrays read from the old state become invalid). Usable as a decorator.
+    XLA is the only backend). ``donate=True`` lets XLA reuse the buffers of the state the step
+    writes (parameters, optimizer state, buffers: less accelerator memory); arrays taken from that
+    state before the call (``w = p.detach()``) become invalid. What the step only reads (the
+    batch, hyperparameters) is never donated. Usable as a decorator.
     """
 
     def wrap(fn):
