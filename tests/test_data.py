@@ -568,14 +568,12 @@ if __name__ == "__main__":
 """
 
 
-def test_fork_server_is_forked_from_the_script_before_jax_starts(tmp_path):
-    """A loader built before JAX starts forks the fork server from the script itself (no second
-    import of torchlike); workers still import the script's own Dataset class as __mp_main__."""
+def run_script(tmp_path, text: str):
     import os
     import subprocess
     import sys
 
-    (tmp_path / "prog.py").write_text(FORKED_SERVER_SCRIPT)
+    (tmp_path / "prog.py").write_text(text)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(
         [sys.executable, "prog.py"],
@@ -586,4 +584,75 @@ def test_fork_server_is_forked_from_the_script_before_jax_starts(tmp_path):
         timeout=300,
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split("\n")[:2] == ["[[0, 1], [4, 9], [16, 25]]", "forked"]
+    return out.stdout.splitlines()
+
+
+def test_fork_server_is_forked_from_the_script_before_jax_starts(tmp_path):
+    """A loader built before JAX starts forks the fork server from the script itself (no second
+    import of torchlike); workers find the script's own Dataset class."""
+    lines = run_script(tmp_path, FORKED_SERVER_SCRIPT)
+    assert lines[:2] == ["[[0, 1], [4, 9], [16, 25]]", "forked"]
+
+
+UNGUARDED_SCRIPT = """
+import torchlike as torch
+from torchlike.utils.data import DataLoader, Dataset
+
+print("the script runs")
+
+
+class Squares(Dataset):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return torch.tensor([i * i])
+
+
+loader = DataLoader(Squares(), batch_size=2, num_workers=2)
+model = torch.nn.Linear(1, 1)
+for epoch in range(2):
+    print([b.flatten().tolist() for b in loader])
+"""
+
+
+def test_a_script_without_a_main_guard_works_as_with_pytorchs_fork(tmp_path):
+    """No ``if __name__ == "__main__":`` guard, as in many PyTorch scripts (Linux forks its
+    workers): the workers start from the script as it was, without running it again."""
+    assert run_script(tmp_path, UNGUARDED_SCRIPT) == [
+        "the script runs",
+        "[[0, 1], [4, 9], [16, 25]]",
+        "[[0, 1], [4, 9], [16, 25]]",
+    ]
+
+
+LATE_CLASS_SCRIPT = """
+from torchlike.utils.data import DataLoader, Dataset
+
+
+class Squares(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return i * i
+
+
+if __name__ == "__main__":  # the fork server starts here, before Cubes exists
+    print([b.tolist() for b in DataLoader(Squares(), batch_size=2, num_workers=1)])
+
+
+class Cubes(Squares):
+    def __getitem__(self, i):
+        return i**3
+
+
+if __name__ == "__main__":
+    print([b.tolist() for b in DataLoader(Cubes(), batch_size=2, num_workers=1)])
+"""
+
+
+def test_a_class_defined_after_the_fork_server_started_is_found(tmp_path):
+    """Workers of a later loader need a class the fork server's copy of the script lacks: they
+    run the (guarded) script again, as spawned workers do."""
+    assert run_script(tmp_path, LATE_CLASS_SCRIPT) == ["[[0, 1], [4, 9]]", "[[0, 1], [8, 27]]"]

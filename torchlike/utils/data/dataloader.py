@@ -13,10 +13,14 @@ a *fork server* instead (``multiprocessing``'s ``forkserver``: a clean process s
 program, with torchlike and the main script already imported; it is started as soon as a
 ``DataLoader`` with workers is built, so its start overlaps with building the model). A worker
 then starts in milliseconds, every epoch, as PyTorch's do. What the workers run (dataset,
-``collate_fn``, ``worker_init_fn``) is pickled to them once per start, so it must be picklable,
-as with PyTorch's ``spawn``/``forkserver`` start methods (the main script needs the usual
-``if __name__ == "__main__":`` guard); ``multiprocessing_context="fork"`` is served by the fork
-server too. Where ``forkserver`` does not exist (Windows), workers are spawned.
+``collate_fn``, ``worker_init_fn``) is pickled to them once per start, so it must be picklable
+(no lambdas), as with PyTorch's ``spawn``/``forkserver`` start methods. A fork server forked from
+the script keeps the script's state, so workers do not run the script again and a script without
+an ``if __name__ == "__main__":`` guard works, as with PyTorch's forks; the guard is needed, as
+with ``spawn``, when the server is a fresh interpreter (JAX had started before the first loader
+with workers was built) or for classes defined after that loader. ``multiprocessing_context=
+"fork"`` is served by the fork server too. Where ``forkserver`` does not exist (Windows), workers
+are spawned.
 
 What a fork shares, shared memory shares here (``_utils/shared.py``): the dataset's arrays are
 written once to a file in shared memory that every worker maps copy-on-write (no copy per
@@ -93,7 +97,6 @@ def _fork_server(server) -> bool:
     the server the usual way."""
     import socket
     import threading
-    import types
     import warnings
     from multiprocessing import connection, forkserver, resource_tracker, util
 
@@ -120,8 +123,10 @@ def _fork_server(server) -> bool:
             try:
                 os.close(alive_w)
                 server._lock = threading.Lock()  # the parent held it at the fork
-                # Workers import the main script afresh (as __mp_main__), as from a new server.
-                sys.modules["__main__"] = types.ModuleType("__main__")
+                # Workers start from the main script as it is now, not imported again (so a
+                # script without an ``if __name__ == "__main__":`` guard works, as with
+                # PyTorch's forked workers); see worker._run_main_script for what comes later.
+                sys.modules.setdefault("__mp_main__", sys.modules["__main__"])
                 os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
                 forkserver.main(listener.fileno(), alive_r, [])
                 code = 0

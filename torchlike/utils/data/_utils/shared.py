@@ -26,12 +26,14 @@ the pipe as before.
 from __future__ import annotations
 
 import copyreg
+import functools
 import glob
 import io
 import mmap
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
@@ -155,17 +157,23 @@ def write_job(obj, token: str, inline_bytes: int) -> bytes | tuple[str, int, lis
     return path, len(payload), spans
 
 
-def read_job(job, opened) -> object:
-    """Rebuild the job in a worker; ``opened()`` is called once the file is open (its name may
-    then go). Arrays are views of a private (copy-on-write) mapping of the file."""
+def open_job(job, opened) -> Callable[[], object]:
+    """In a worker: open the job and return a function that rebuilds it (callable again if the
+    first try fails); ``opened()`` is called once the file is open (its name may then go).
+    Arrays are views of a private (copy-on-write) mapping of the file."""
     if isinstance(job, bytes):
-        return pickle.loads(job)
+        return functools.partial(pickle.loads, job)
     path, size, spans = job
     with open(path, "rb") as f:
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
     opened()
     view = memoryview(mm)
-    return pickle.loads(view[:size], buffers=[view[off : off + n] for off, n in spans])
+    return lambda: pickle.loads(view[:size], buffers=[view[o : o + n] for o, n in spans])
+
+
+def read_job(job, opened) -> object:
+    """``open_job`` and rebuild it once."""
+    return open_job(job, opened)()
 
 
 # -- batches: a ring of slots per worker --------------------------------------------------------

@@ -101,9 +101,13 @@ def worker_loop(
     from .fetch import IterableFetcher, MapFetcher
 
     # (a job file: the worker says once it has it open, so that its name can go)
-    dataset, collate_fn, init_fn = shared.read_job(
-        job, lambda: result_queue.put((-1, worker_id, None, None))
-    )
+    load = shared.open_job(job, lambda: result_queue.put((-1, worker_id, None, None)))
+    try:
+        dataset, collate_fn, init_fn = load()
+    except AttributeError as e:
+        if "'__main__'" not in str(e) or not _run_main_script():
+            raise
+        dataset, collate_fn, init_fn = load()
     parent = os.getppid()
     seed = index_queue.get() + worker_id  # the first message is the base seed
     random.seed(seed)
@@ -121,6 +125,28 @@ def worker_loop(
         _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where)
     finally:
         writer.close()
+
+
+def _run_main_script() -> bool:
+    """Run the main script afresh as ``__mp_main__`` (as a worker started from a new interpreter
+    does); False when there is no script file.
+
+    A worker starts with the main script as it was when the fork server was forked from it (no
+    re-import: a script without an ``if __name__ == "__main__":`` guard works, as with
+    PyTorch's forked workers). A class the script defined *after* that point is missing there;
+    the job then fails to unpickle, and the worker imports the script again, which needs the
+    guard, as PyTorch's ``spawn`` workers do.
+    """
+    import runpy
+    import types
+
+    path = getattr(sys.modules["__main__"], "__file__", None)
+    if path is None or not os.path.isfile(path):
+        return False
+    module = types.ModuleType("__mp_main__")
+    module.__dict__.update(runpy.run_path(path, run_name="__mp_main__"))
+    sys.modules["__main__"] = sys.modules["__mp_main__"] = module
+    return True
 
 
 def _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where) -> None:
