@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import pickle
+import re
 
 import data_worker_helpers as helpers
 import numpy as np
@@ -158,6 +159,43 @@ def test_concat_and_chain_datasets():
     assert isinstance(chain, data.ChainDataset) and len(chain) == 5
     theirs = ref_data.ChainDataset([RefStream(3), RefStream(2, 100)])
     assert list(chain) == list(theirs) and len(chain) == len(theirs)
+
+
+class Batched(Squares):
+    """Squares with ``__getitems__`` (asked for whole batches), negated so it shows."""
+
+    def __getitems__(self, indices):
+        return [-self[i] for i in indices]
+
+
+@pytest.mark.parametrize("form", ["tuple", "dict"])
+def test_stack_dataset_matches_torch(form):
+    parts = [Squares(5), Batched(5, 3)]
+
+    def make(module):
+        if form == "tuple":
+            return module.StackDataset(*parts)
+        return module.StackDataset(a=parts[0], b=parts[1])
+
+    ours, theirs = make(data), make(ref_data)
+    assert len(ours) == len(theirs) == 5
+    assert [ours[i] for i in range(5)] == [theirs[i] for i in range(5)]
+    assert ours.__getitems__([4, 0, 2]) == theirs.__getitems__([4, 0, 2])
+    loader, ref_loader = data.DataLoader(ours, batch_size=2), ref_data.DataLoader(theirs, 2)
+    for a, b in zip(loader, ref_loader, strict=True):
+        a, b = (a.values(), b.values()) if form == "dict" else (a, b)
+        assert [x.tolist() for x in a] == [y.tolist() for y in b]
+
+
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [((Squares(2), Squares(3)), {}), ((Squares(2),), {"b": Squares(2)}), ((), {})],
+)
+def test_stack_dataset_errors_match_torch(args, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        ref_data.StackDataset(*args, **kwargs)
+    with pytest.raises(ValueError, match=re.escape(str(theirs.value))):
+        data.StackDataset(*args, **kwargs)
 
 
 @pytest.mark.parametrize(

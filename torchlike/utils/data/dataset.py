@@ -38,6 +38,57 @@ class IterableDataset(Dataset):
         return ChainDataset([self, other])
 
 
+class StackDataset(Dataset):
+    """Item ``i`` of several datasets of one length, together: a tuple of them
+    (``StackDataset(images, texts)``) or a dict (``StackDataset(image=images, text=texts)``).
+    Datasets with ``__getitems__`` are asked for a whole batch at once, as in PyTorch."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                "input/output, but both types are given."
+            )
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args or kwargs
+        parts = args or tuple(kwargs.values())
+        self._length = len(parts[0])
+        if any(len(d) != self._length for d in parts):
+            raise ValueError("Size mismatch between datasets")
+
+    def _parts(self) -> list[tuple]:
+        if isinstance(self.datasets, dict):
+            return list(self.datasets.items())
+        return list(enumerate(self.datasets))
+
+    def _pack(self, fields: dict):
+        if isinstance(self.datasets, dict):
+            return fields
+        return tuple(fields[i] for i in range(len(self.datasets)))
+
+    def __getitem__(self, index):
+        return self._pack({key: d[index] for key, d in self._parts()})
+
+    def __getitems__(self, indices: list) -> list:
+        columns = {}
+        for key, d in self._parts():
+            if callable(getattr(d, "__getitems__", None)):
+                items = d.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(
+                        "Nested dataset's output size mismatch. "
+                        f"Expected {len(indices)}, got {len(items)}"
+                    )
+                columns[key] = items
+            else:
+                columns[key] = [d[i] for i in indices]
+        return [self._pack({k: c[j] for k, c in columns.items()}) for j in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
+
+
 class TensorDataset(Dataset):
     """Samples are the ``index``-th rows of the given tensors (equal first dimensions)."""
 
