@@ -768,3 +768,47 @@ def test_a_tensor_learning_rate_changed_in_place_takes_effect():
         opt.step()
     for p, tp in zip(params, t_params):
         _assert_close(np.asarray(p), tp.detach().numpy(), RTOL[np.float32])
+
+
+@pytest.mark.parametrize("module", [torch, tl], ids=["torch", "torchlike"])
+def test_step_hooks_as_torch(module):
+    """Per-optimizer and global step hooks: order, arguments, a pre hook replacing the step's
+    arguments, removal. Run on both libraries with the same script; the logs must agree."""
+    import importlib
+
+    hooks = importlib.import_module(f"{module.__name__}.optim.optimizer")
+    log = []
+    w = module.nn.Parameter(module.ones(2))
+    opt = module.optim.SGD([w], lr=0.5)
+
+    def pre(o, args, kwargs):
+        log.append(("pre", o is opt, len(args), sorted(kwargs)))
+        return args, {"closure": lambda: log.append("closure") or 3.0}
+
+    handles = [
+        opt.register_step_pre_hook(pre),
+        opt.register_step_post_hook(lambda o, a, k: log.append(("post", sorted(k)))),
+        hooks.register_optimizer_step_pre_hook(lambda o, a, k: log.append("global pre")),
+        hooks.register_optimizer_step_post_hook(lambda o, a, k: log.append("global post")),
+    ]
+    try:
+        w.grad = module.ones(2)
+        log.append(("loss", opt.step()))
+        for h in handles[1:]:
+            h.remove()
+        opt.step()
+    finally:
+        for h in handles:
+            h.remove()
+    log.append(("w", w.tolist()))
+    assert log == [
+        "global pre",
+        ("pre", True, 1, []),
+        "closure",
+        ("post", ["closure"]),
+        "global post",
+        ("loss", 3.0),
+        ("pre", True, 1, []),
+        "closure",
+        ("w", [0.0, 0.0]),
+    ]

@@ -85,6 +85,59 @@ class _Python:
         self.synced: list[dict[str, tuple]] = []  # per group, name -> (number, array) last written
         self.snapshots: list[tuple | None] = []  # per group, its values at the last sync
         self.stepped = False  # whether step() has run (lr schedulers warn when it has not)
+        self.step_pre_hooks: dict[int, Callable] = {}  # register_step_pre_hook
+        self.step_post_hooks: dict[int, Callable] = {}  # register_step_post_hook
+
+
+# register_optimizer_step_pre_hook / _post_hook: run around every optimizer's step()
+_global_step_pre_hooks: dict[int, Callable] = {}
+_global_step_post_hooks: dict[int, Callable] = {}
+
+
+def _hooked(step: Callable) -> Callable:
+    """``step`` with the step hooks around it, as PyTorch wraps each optimizer class's step: pre
+    hooks get ``(optimizer, args, kwargs)`` (``args`` starting with the optimizer) and may return
+    new ``(args, kwargs)``; post hooks get the same after the update. Inside
+    ``torchlike.compile`` they run while the step is traced."""
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        for hook in (*_global_step_pre_hooks.values(), *self._py.step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), but "
+                        f"got {result}."
+                    )
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in (*self._py.step_post_hooks.values(), *_global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
+
+
+def _register(hooks: dict[int, Callable], hook: Callable):
+    from ..nn.modules.module import _RemovableHandle
+
+    handle = _RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook: Callable):
+    """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``; returns a handle
+    whose ``remove()`` takes it away (PyTorch's function of this name)."""
+    return _register(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable):
+    """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
+    return _register(_global_step_post_hooks, hook)
 
 
 class Optimizer(nnx.Pytree):
@@ -111,6 +164,8 @@ class Optimizer(nnx.Pytree):
                 f"Tensors or dicts, but got {_typename(params)}"
             )
         self._py = _Python(defaults)
+        if not getattr(type(self).step, "hooked", False):  # as PyTorch: once per class
+            type(self).step = _hooked(type(self).step)
         self._params = nnx.List()
         self._hyperparams = nnx.List()
         self._states = nnx.List()
@@ -374,6 +429,15 @@ class Optimizer(nnx.Pytree):
             if g is not None:
                 g.grad_fn, g.requires_grad = None, False
                 g._data = jnp.zeros_like(g._data)
+
+    def register_step_pre_hook(self, hook: Callable):
+        """Run ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` takes the hook away."""
+        return _register(self._py.step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable):
+        """Run ``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return _register(self._py.step_post_hooks, hook)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a ``.grad``; returns ``closure()``'s loss if given.
