@@ -54,15 +54,27 @@ class _RemovableHandle:
         self.remove()
 
 
+def _add_hook(hooks: _Hooks, kind: str, hook: Callable, prepend: bool) -> _RemovableHandle:
+    table = getattr(hooks, kind)
+    handle = _RemovableHandle(table)
+    entries = {handle.id: hook, **table} if prepend else {**table, handle.id: hook}
+    table.clear()
+    table.update(entries)
+    return handle
+
+
 class _Hooks:
-    """A module's forward hooks; compared by content so NNX graph definitions stay hashable."""
+    """A module's forward and backward hooks; compared by content so NNX graph definitions stay
+    hashable."""
 
     def __init__(self) -> None:
         self.pre: dict[int, Callable] = {}
         self.fwd: dict[int, Callable] = {}
+        self.bwd_pre: dict[int, Callable] = {}
+        self.bwd: dict[int, Callable] = {}
 
     def _key(self) -> tuple:
-        return tuple(self.pre.items()), tuple(self.fwd.items())
+        return tuple(tuple(d.items()) for d in (self.pre, self.fwd, self.bwd_pre, self.bwd))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, _Hooks) and self._key() == other._key()
@@ -434,12 +446,17 @@ class Module(nnx.Module):
 
     def __call__(self, *args, **kwargs):
         hooks = vars(self).get("_hooks")
-        if hooks is not None and (hooks.pre or hooks.fwd):
+        if hooks is not None and (hooks.pre or hooks.fwd or hooks.bwd_pre or hooks.bwd):
             for hook in list(hooks.pre.values()):
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-            out = self.forward(*args, **kwargs)
+            if hooks.bwd_pre or hooks.bwd:
+                from ._backward_hooks import call_with_backward_hooks
+
+                out = call_with_backward_hooks(self, hooks.bwd_pre, hooks.bwd, args, kwargs)
+            else:
+                out = self.forward(*args, **kwargs)
             for hook in list(hooks.fwd.values()):
                 res = hook(self, args, out)
                 if res is not None:
@@ -456,6 +473,20 @@ class Module(nnx.Module):
         handle = _RemovableHandle(self._hooks.fwd)
         self._hooks.fwd[handle.id] = hook
         return handle
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> _RemovableHandle:
+        """``hook(module, grad_output)`` when the gradients of the module's outputs are known;
+        it may return a replacement ``grad_output``. See ``_backward_hooks.py``."""
+        return _add_hook(self._hooks, "bwd_pre", hook, prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> _RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` when the gradients of the module's inputs
+        are known; it may return a replacement ``grad_input``. See ``_backward_hooks.py``."""
+        return _add_hook(self._hooks, "bwd", hook, prepend)
 
     # -- repr -------------------------------------------------------------------------------------
     def _get_name(self) -> str:
