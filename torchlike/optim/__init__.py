@@ -4,7 +4,7 @@ Also ``lr_scheduler`` (PyTorch's schedulers), ``Optax`` (any Optax transformatio
 PyTorch interface) and ``LBFGS`` (closure-based, eager).
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -32,4 +32,5 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "lr_scheduler",
+    "swa_utils",
 ]
