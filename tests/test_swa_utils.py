@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from test_lr_scheduler import _train_step
 
 import torchlike as tl
 
@@ -36,14 +37,6 @@ def _pair(make):
 def _batches(n, shape, seed=0):
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(shape).astype(np.float32) for _ in range(n)]
-
-
-def _train_step(model, opt, nn, x, y):
-    opt.zero_grad()
-    loss = nn.functional.mse_loss(model(x), y)
-    loss.backward()
-    opt.step()
-    return loss
 
 
 def _assert_same_state(ours, theirs) -> None:
