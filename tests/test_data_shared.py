@@ -186,3 +186,42 @@ def test_full_shared_memory_falls_back_to_the_pipe(monkeypatch, no_leftovers):
         assert where is None and pickle.loads(payload)[0].sum() == 30_000.0
     assert writer.full
     writer.close()
+
+
+LEAVES_MID_EPOCH = """
+import numpy as np
+from torchlike.utils.data import DataLoader, Dataset
+
+
+class Growing(Dataset):  # every batch outgrows the last: the workers keep making new rings
+    def __len__(self):
+        return 40
+
+    def __getitem__(self, i):
+        return np.full((64 * (i + 1), 64), i, np.float32)
+
+
+loader = DataLoader(Growing(), batch_size=2, num_workers=2, collate_fn=list)
+it = iter(loader)
+batch = next(it)  # the iterator stays alive in this frame; the program just ends
+print(len(batch))
+"""
+
+
+def test_a_program_leaving_mid_epoch_leaves_no_files(tmp_path, no_leftovers):
+    """At exit the live iterators are shut down first, then their files are removed: batches
+    the workers had put in new rings that were never received go too."""
+    import subprocess
+    import sys
+
+    (tmp_path / "prog.py").write_text(LEAVES_MID_EPOCH)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run(
+        [sys.executable, "prog.py"],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=root),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "2", out.stderr[-3000:]

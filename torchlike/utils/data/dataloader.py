@@ -31,6 +31,7 @@ once. Samplers draw their orders on the host (``sampler.host_rng``), as PyTorch'
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import multiprocessing
 import os
@@ -38,6 +39,7 @@ import queue
 import secrets
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -403,12 +405,25 @@ class DataLoader:
             yield item
 
 
+# Iterators whose workers may still run: stopped at interpreter exit (before multiprocessing
+# terminates daemonic workers), so that the shared-memory files of batches still in flight (a
+# program that leaves mid-epoch) are removed too.
+_live_iterators: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_live_iterators() -> None:
+    for it in list(_live_iterators):
+        it._shutdown()
+
+
 class _MultiProcessingIter:
     """The iterator of a ``DataLoader`` with workers: starts them, keeps ``prefetch_factor``
     tasks per worker in flight, and yields the results in task order."""
 
     def __init__(self, loader: DataLoader) -> None:
         self.loader = loader
+        _live_iterators.add(self)
         ctx = _start_method_context(loader.multiprocessing_context)
         # What every worker runs, pickled once here (an unpicklable dataset or function fails now,
         # in the caller), not once per worker by multiprocessing.
