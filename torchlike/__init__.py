@@ -40,6 +40,7 @@ from ._tensor_methods import TOP_LEVEL_INPLACE as _TOP_LEVEL_INPLACE
 globals().update({_n: getattr(Tensor, _n) for _n in _TOP_LEVEL_INPLACE})  # torch.exp_(x) ...
 multiply, subtract = Tensor.multiply, Tensor.subtract
 from ._ops.misc import *  # noqa: F401,F403,E402
+from ._ops.complex_ops import *  # noqa: F401,F403,E402
 from ._ops.creation import (  # noqa: F401
     arange,
     as_tensor,

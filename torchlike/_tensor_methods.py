@@ -383,6 +383,15 @@ TOP_LEVEL_INPLACE = """abs_ acos_ acosh_ addmv_ asin_ asinh_ atan_ atanh_ ceil_ 
     resize_as_""".split()
 
 
+# -- complex numbers (torchlike/_ops/complex_ops.py) --------------------------------------------
+from ._ops import complex_ops  # noqa: E402
+
+Tensor.real = property(complex_ops.real)
+Tensor.imag = property(complex_ops.imag)
+for _name in "conj conj_physical resolve_conj resolve_neg is_conj angle".split():
+    setattr(Tensor, _name, getattr(complex_ops, _name))
+
+
 # -- smaller methods (torchlike/_ops/misc.py) and predicates ---------------------------------------
 from ._ops import misc  # noqa: E402
 

@@ -433,6 +433,9 @@ negative = neg
 
 
 def _abs_fn(x):
+    if jnp.iscomplexobj(x):  # the modulus, a real tensor; gradient 0 at 0 as in PyTorch
+        zero = x == 0
+        return jnp.where(zero, 0, jnp.abs(jnp.where(zero, 1, x)))
     return x * jnp.sign(x)  # PyTorch's gradient at 0 is sign(0) = 0; jnp.abs's is 1
 
 

@@ -314,6 +314,8 @@ def run_backward(
     pending: dict[int, list] = {}  # id(leaf) -> [leaf, summed grad]: leaves with hooks
 
     def send(target, g) -> None:
+        if not isinstance(target, tuple):  # a leaf: back to PyTorch's convention (see _torch)
+            g = _torch(g)
         if isinstance(target, tuple):
             node, idx = target
             slot = cts.setdefault(id(node), [None] * len(node.out_avals))
@@ -329,6 +331,7 @@ def run_backward(
 
     roots = []
     for out, g in zip(outputs, grad_outputs):
+        g = _torch(g)  # PyTorch's convention to JAX's (see _torch)
         if out.grad_fn is None:
             send(out, g)  # backward() on a leaf accumulates into the leaf itself
         else:
@@ -349,7 +352,7 @@ def run_backward(
             if node.retained and idx in node.retained and wanted is None:
                 accumulate(node.retained[idx], ct)
             if wanted is not None and ("node", id(node), idx) in wanted:
-                found[("node", id(node), idx)] = ct
+                found[("node", id(node), idx)] = _torch(ct)
         if node.pullback is None:
             raise RuntimeError(_FREED)
         in_cts = pull(node, node_cts)
@@ -456,6 +459,21 @@ def _key(t) -> Any:
 @jax.jit
 def _add(a, b):
     return a + b
+
+
+def _torch(g):
+    """A complex gradient between PyTorch's convention and JAX's (the map is its own inverse).
+
+    For ``y = f(z)`` PyTorch's backward gives ``grad_z = conj(df/dz) * grad_y`` (the conjugate
+    Wirtinger derivative), JAX's ``vjp`` gives ``df/dz * ct``: the two agree once the incoming
+    gradients and the gradients that leave the tape are conjugated, which is what ``run_backward``
+    does. Real gradients are unchanged, as are the ones flowing between recorded ops."""
+    dtype = getattr(g, "dtype", None)
+    if dtype is None or not jnp.issubdtype(
+        np.dtype(getattr(dtype, "np", dtype)), jnp.complexfloating
+    ):
+        return g
+    return g.conj() if hasattr(g, "_data") else jnp.conj(g)
 
 
 def _accumulate(leaf, g) -> None:
