@@ -12,6 +12,7 @@ import pickle
 import data_worker_helpers as helpers
 import numpy as np
 import pytest
+from test_data import run_script
 
 import torchlike as tl
 from torchlike.utils import data
@@ -211,17 +212,4 @@ print(len(batch))
 def test_a_program_leaving_mid_epoch_leaves_no_files(tmp_path, no_leftovers):
     """At exit the live iterators are shut down first, then their files are removed: batches
     the workers had put in new rings that were never received go too."""
-    import subprocess
-    import sys
-
-    (tmp_path / "prog.py").write_text(LEAVES_MID_EPOCH)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run(
-        [sys.executable, "prog.py"],
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=root),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0 and out.stdout.strip() == "2", out.stderr[-3000:]
+    assert run_script(tmp_path, LEAVES_MID_EPOCH) == ["2"]
