@@ -468,12 +468,10 @@ def _torch(g):
     Wirtinger derivative), JAX's ``vjp`` gives ``df/dz * ct``: the two agree once the incoming
     gradients and the gradients that leave the tape are conjugated, which is what ``run_backward``
     does. Real gradients are unchanged, as are the ones flowing between recorded ops."""
-    dtype = getattr(g, "dtype", None)
-    if dtype is None or not jnp.issubdtype(
-        np.dtype(getattr(dtype, "np", dtype)), jnp.complexfloating
-    ):
-        return g
-    return g.conj() if hasattr(g, "_data") else jnp.conj(g)
+    if hasattr(g, "_data"):  # a Tensor (create_graph=True)
+        return g.conj() if g.dtype.is_complex else g
+    # an array or tracer; checked per leaf on every backward, so kept to one attribute read
+    return jnp.conj(g) if getattr(g, "dtype", None) is not None and g.dtype.kind == "c" else g
 
 
 def _accumulate(leaf, g) -> None:
