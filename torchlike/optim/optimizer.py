@@ -604,7 +604,7 @@ def _hyperparameter(number: Any) -> jax.Array:
 
 def _frozen(value: Any) -> Any:
     """What of a group's tensor or list value can change in place: a tensor's array (an in-place
-    op rebinds it; compared by identity through a 1-tuple), a list's items."""
+    op rebinds it; compared by identity through ``_Same``), a list's items."""
     if isinstance(value, Tensor):
         return _Same(value._data)
     return tuple(value)
