@@ -150,3 +150,20 @@ def test_torchrun_module_under_the_alias(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     lines = sorted(line for line in out.stdout.splitlines() if line.startswith("rank "))
     assert lines == ["rank 0 torchlike 3.0", "rank 1 torchlike 3.0"], out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        ["missing.py"],
+        ["-m", "no_such_module_anywhere"],
+        ["-m", "email"],  # a package without __main__
+    ],
+)
+def test_runner_errors_read_as_pythons(tmp_path, target):
+    """The runner's own errors (a script it cannot open, a module it cannot find) are Python's
+    one line and exit status, not a runpy traceback."""
+    theirs = run(target, tmp_path)
+    ours = run(["-m", "torchlike", "run", *target], tmp_path)
+    assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
+    assert theirs.returncode in (1, 2) and theirs.stderr.count("\n") == 1

@@ -4,8 +4,13 @@
 ``__main__``. The finder maps ``torch`` and ``torch.<sub>`` to ``torchlike`` and
 ``torchlike.<sub>``, and ``torchvision`` to ``torchlike.vision``, so a module is imported once
 under its torchlike name and the alias is the very same object (``isinstance`` and pickling agree
-under both names). A ``torch`` submodule that torchlike does not have fails with an ImportError
-naming it.
+under both names).
+
+A module PyTorch (or torchvision) has and torchlike does not have yet (``torch.fx``,
+``torch.distributed.rpc``, ...; the table is ``_torch_modules``) imports as a placeholder, so that
+a program does not die at import because of a feature it never uses: each name taken from it is a
+placeholder class that raises ``NotImplementedError`` naming the API when called (or subclassed
+and instantiated). A module PyTorch does not have either fails with an ImportError naming it.
 
 Child processes (``multiprocessing`` with ``spawn``, ``torch.multiprocessing``, a subprocess
 running Python) inherit the alias through ``sys.path`` and ``PYTHONPATH``: both start with a
@@ -20,6 +25,9 @@ import importlib.abc
 import importlib.util
 import os
 import sys
+import types
+
+from ._torch_modules import TORCH_MODULES, TORCHVISION_MODULES
 
 ALIASES = {"torch": "torchlike", "torchvision": "torchlike.vision"}
 SHIM_DIR = os.path.join(os.path.dirname(__file__), "_shim")
@@ -40,13 +48,32 @@ class AliasFinder(importlib.abc.MetaPathFinder):
         name = target_of(fullname)
         if name is None:
             return None
-        if importlib.util.find_spec(name) is None:
-            raise ImportError(
-                f"torchlike has no counterpart of the module '{fullname}' yet (looked for "
-                f"'{name}'); this program needs an API torchlike does not provide",
-                name=fullname,
-            )
-        return importlib.util.spec_from_loader(fullname, _AliasLoader(name))
+        if _exists(name):
+            return importlib.util.spec_from_loader(fullname, _AliasLoader(name))
+        if (fullname in TORCH_MODULES or fullname in TORCHVISION_MODULES) and not _is_attribute(
+            name
+        ):
+            return importlib.util.spec_from_loader(fullname, _PlaceholderLoader(), is_package=True)
+        raise ImportError(
+            f"torchlike has no counterpart of the module '{fullname}' yet (looked for "
+            f"'{name}'); this program needs an API torchlike does not provide",
+            name=fullname,
+        )
+
+
+def _exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent is missing (then the alias is a placeholder's child)
+        return False
+
+
+def _is_attribute(name: str) -> bool:
+    """``torchlike.multiprocessing.spawn`` is a function: a placeholder module imported under its
+    name would replace it on its parent, so such an import fails instead."""
+    parent, _, child = name.rpartition(".")
+    value = getattr(sys.modules.get(parent), child, None)
+    return value is not None and not isinstance(value, types.ModuleType)
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -54,6 +81,7 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec):
+        self._alias = spec.name
         module = importlib.import_module(self.target)
         self._spec = getattr(module, "__spec__", None)
         return module
@@ -63,10 +91,72 @@ class _AliasLoader(importlib.abc.Loader):
         # module its own back, so it stays importable, reloadable and picklable by its own name.
         if self._spec is not None:
             module.__spec__ = self._spec
+        # A torchlike module (not a package) whose PyTorch counterpart is a package with modules
+        # torchlike lacks (``torchvision.transforms.functional``): give it an empty search path,
+        # so those import as placeholders instead of failing with "is not a package".
+        if not hasattr(module, "__path__") and _has_submodules(self._alias):
+            module.__path__ = []
 
     def get_code(self, fullname):
         """The target's code: ``runpy`` (``python -m torch.distributed.run``) asks for it."""
         return importlib.util.find_spec(self.target).loader.get_code(self.target)
+
+
+def _has_submodules(alias: str) -> bool:
+    prefix = alias + "."
+    return any(m.startswith(prefix) for m in (*TORCH_MODULES, *TORCHVISION_MODULES))
+
+
+def _not_provided(api: str, module: str) -> str:
+    return (
+        f"{api} is not provided by torchlike yet (torchlike has no counterpart of the module "
+        f"'{module}'); this program needs an API torchlike does not provide"
+    )
+
+
+class _Missing(type):
+    """The type of a placeholder: a class standing for a PyTorch name torchlike lacks.
+
+    Importing it, subclassing it or reading attributes from it (``StateDictType.FULL_STATE_DICT``)
+    works, so module-level code that only names it runs; calling it (or a subclass) raises.
+    """
+
+    def __call__(cls, *args, **kwargs):
+        raise NotImplementedError(_not_provided(cls._torch_name, cls._torch_module))
+
+    def __getattr__(cls, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _placeholder(f"{cls._torch_name}.{name}", cls._torch_module)
+
+
+def _placeholder(api: str, module: str) -> _Missing:
+    return _Missing(api.rpartition(".")[2], (), {"_torch_name": api, "_torch_module": module})
+
+
+class _PlaceholderModule(types.ModuleType):
+    """A PyTorch module torchlike lacks: each attribute is a placeholder (one per name), each
+    submodule PyTorch has imports as a placeholder module."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}'")
+        full = f"{self.__name__}.{name}"
+        if full in TORCH_MODULES or full in TORCHVISION_MODULES:
+            return importlib.import_module(full)
+        value = _placeholder(full, self.__name__)
+        setattr(self, name, value)
+        return value
+
+
+class _PlaceholderLoader(importlib.abc.Loader):
+    def create_module(self, spec):
+        module = _PlaceholderModule(spec.name)
+        module.__doc__ = f"Placeholder: {_not_provided(f'the module {spec.name}', spec.name)}"
+        return module
+
+    def exec_module(self, module) -> None:
+        pass
 
 
 def install() -> None:
