@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,6 +109,27 @@ class MNIST(VisionDataset):
     @property
     def class_to_idx(self) -> dict[str, int]:
         return {c: i for i, c in enumerate(self.classes)}
+
+    # torchvision's deprecated names (older tutorials use them), with torchvision's warnings.
+    @property
+    def train_labels(self) -> Tensor:
+        warnings.warn("train_labels has been renamed targets", stacklevel=2)
+        return self.targets
+
+    @property
+    def test_labels(self) -> Tensor:
+        warnings.warn("test_labels has been renamed targets", stacklevel=2)
+        return self.targets
+
+    @property
+    def train_data(self) -> Tensor:
+        warnings.warn("train_data has been renamed data", stacklevel=2)
+        return self.data
+
+    @property
+    def test_data(self) -> Tensor:
+        warnings.warn("test_data has been renamed data", stacklevel=2)
+        return self.data
 
     def _candidates(self) -> list[Path]:
         name = type(self).__name__
