@@ -10,21 +10,21 @@ bfloat16 (checked on the logits' dtype).
 from __future__ import annotations
 
 import copy
-import os
 
 import numpy as np
 import pytest
+from data_paths import fashion_mnist_root
 
 import torchlike as tl
 from torchlike import nn
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _load():
     from torchlike.vision import datasets
 
-    root = os.path.join(ROOT, "data")  # else the Debian package's folder or ../shared/data
+    root = fashion_mnist_root()
+    if root is None:
+        return None
     try:
         return datasets.FashionMNIST(root, train=True), datasets.FashionMNIST(root, train=False)
     except (RuntimeError, OSError):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch as ref
 import torch.utils.data as ref_data
+from data_paths import fashion_mnist_root
 
 import torchlike as tl
 from torchlike.utils.data import DataLoader, TensorDataset, random_split
@@ -58,8 +59,13 @@ def test_corrupt_file_is_rejected(tmp_path):
         datasets.MNIST(tmp_path)
 
 
-def test_real_fashion_mnist_is_found():
-    ds = datasets.FashionMNIST("does-not-exist", train=True)
+def test_real_fashion_mnist_is_read_from_its_root_only(tmp_path):
+    with pytest.raises(RuntimeError, match="FashionMNIST files not found"):
+        datasets.FashionMNIST(tmp_path / "does-not-exist", train=True)
+    root = fashion_mnist_root()
+    if root is None:
+        pytest.skip("Fashion-MNIST files are not on this machine")
+    ds = datasets.FashionMNIST(root, train=True)
     assert len(ds) == 60000 and ds.data.shape == tl.Size([60000, 28, 28])
     assert ds[0][1] == 9  # the first training item is an ankle boot
 

@@ -12,30 +12,19 @@ import subprocess
 import sys
 
 import pytest
+from data_paths import fashion_mnist_root
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "examples", "mnist_cnn.py")
+DATA = fashion_mnist_root()
 
-
-def _fashion_mnist_available() -> bool:
-    from torchlike.vision import datasets
-
-    try:
-        datasets.FashionMNIST(os.path.join(ROOT, "data"), train=False)
-    except (RuntimeError, OSError):
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    not _fashion_mnist_available(), reason="Fashion-MNIST files are not on this machine"
-)
+pytestmark = pytest.mark.skipif(DATA is None, reason="Fashion-MNIST files are not on this machine")
 
 
 def run(cwd, *args, script=SCRIPT):
     cwd.mkdir(exist_ok=True)
     out = subprocess.run(
-        [sys.executable, script, "--limit-batches", "3", *args],
+        [sys.executable, script, "--limit-batches", "3", "--data-root", DATA, *args],
         cwd=cwd,
         env=dict(os.environ, PYTHONPATH=ROOT),
         capture_output=True,

@@ -17,6 +17,7 @@ import sys
 
 import numpy as np
 import pytest
+from data_paths import fashion_mnist_root
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAMS = os.path.join(ROOT, "tests", "pytorch_programs")
@@ -169,21 +170,10 @@ def test_program_trains_under_both(tmp_path, script, args, check):
         check(_finish(proc, script, torchlike=lib == "torchlike"), dirs[lib])
 
 
-def _fashion_mnist_dir() -> str | None:
-    from torchlike.vision import datasets
-
-    root = os.path.join(ROOT, "data")
-    try:
-        datasets.FashionMNIST(root, train=False)
-    except (RuntimeError, OSError):
-        return None
-    return root
-
-
 def test_mnist_program_on_fashion_mnist_through_torchvision(tmp_path):
     """``torchvision.datasets.FashionMNIST`` and ``torchvision.transforms`` resolve to
     torchlike.vision (real torchvision is not usable here, so this runs under torchlike only)."""
-    root = _fashion_mnist_dir()
+    root = fashion_mnist_root()
     if root is None:
         pytest.skip("Fashion-MNIST files are not on this machine")
     args = ["--data", root, "--epochs", "1", "--limit-batches", "60", "--test-batch-size", "1000"]

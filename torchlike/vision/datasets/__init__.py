@@ -1,9 +1,20 @@
-"""Datasets as ``torchvision.datasets``: official file formats read locally, tensorflow-datasets
-for downloads."""
+"""Datasets as ``torchvision.datasets``: the official file formats, read locally; ``download=True``
+fetches the official files from torchvision's mirrors (``utils.py``: checked and atomic)."""
 
-from .cifar import CIFAR10
+from . import utils
+from .cifar import CIFAR10, CIFAR100
 from .folder import DatasetFolder, ImageFolder
-from .mnist import MNIST, FashionMNIST
+from .mnist import KMNIST, MNIST, FashionMNIST
 from .vision import VisionDataset
 
-__all__ = ["CIFAR10", "MNIST", "DatasetFolder", "FashionMNIST", "ImageFolder", "VisionDataset"]
+__all__ = [
+    "CIFAR10",
+    "CIFAR100",
+    "KMNIST",
+    "MNIST",
+    "DatasetFolder",
+    "FashionMNIST",
+    "ImageFolder",
+    "VisionDataset",
+    "utils",
+]

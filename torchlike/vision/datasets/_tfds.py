@@ -1,10 +1,11 @@
 """Datasets through tensorflow-datasets: ``tfds.data_source`` random access (ArrayRecord files,
 no TensorFlow needed to read them).
 
-Used when a dataset is not found as raw files: a tfds dataset already prepared under ``root``
-(``root/<tfds name>/<version>/``) is read offline; with ``download=True`` tfds' normal
-download-and-prepare path runs (this needs the network, and tfds' preparation step imports
-TensorFlow). Records come back as NumPy arrays, so the datasets index them like the raw files.
+Used when a dataset is found neither as raw files nor downloaded (``download=True`` fetches the
+official files itself, see ``utils.py``): a tfds dataset already prepared under ``root``
+(``root/<tfds name>/<version>/``) is read offline. tfds is never asked to download (its
+preparation step needs TensorFlow). Records come back as NumPy arrays, so the datasets index
+them like the raw files.
 
 Why raw files come first, rather than being turned into a tfds copy offline (tfds' builders can
 prepare one without TensorFlow when handed PIL images): tfds shuffles the records while preparing,
@@ -25,7 +26,7 @@ def is_prepared(name: str, root: Path) -> bool:
     return any((root / name).glob("*/dataset_info.json"))
 
 
-def load(name: str, split: str, root: Path, download: bool) -> tuple[np.ndarray, np.ndarray]:
+def load(name: str, split: str, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """All ``(images, labels)`` of ``split`` as arrays (images N×H×W×C uint8, labels int64)."""
     import tensorflow_datasets as tfds
 
@@ -33,7 +34,7 @@ def load(name: str, split: str, root: Path, download: bool) -> tuple[np.ndarray,
         name,
         split=split,
         data_dir=str(root),
-        download=download,
+        download=False,
         builder_kwargs={"file_format": "array_record"},
     )
     records = [source[i] for i in range(len(source))]

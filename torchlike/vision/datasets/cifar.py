@@ -1,11 +1,17 @@
-"""CIFAR-10 (``torchvision.datasets.CIFAR10``) from its official python version.
+"""CIFAR-10 and CIFAR-100 (``torchvision.datasets.CIFAR10``/``CIFAR100``) from their official
+python versions.
 
-The batches (``data_batch_1`` ... ``data_batch_5``, ``test_batch``, ``batches.meta``) are read
-from ``root/cifar-10-batches-py/`` (torchvision's layout), from ``root`` itself, or straight out of
-the official archive ``root/cifar-10-python.tar.gz`` without extracting it. The batches are
-pickles; they are read with an unpickler that accepts only what they contain (dicts, lists,
-bytes, NumPy arrays), so a crafted file cannot run code. Without local files, a prepared
-tensorflow-datasets copy under ``root`` is used, and ``download=True`` uses tfds' download path.
+The batches (CIFAR-10: ``data_batch_1`` ... ``data_batch_5``, ``test_batch``, ``batches.meta``;
+CIFAR-100: ``train``, ``test``, ``meta``) are read from ``root/<base_folder>/`` (torchvision's
+layout: ``cifar-10-batches-py``, ``cifar-100-python``), from ``root`` itself, or straight out of
+the official archive ``root/<filename>`` without extracting it. The batches are pickles; they are
+read with an unpickler that accepts only what they contain (dicts, lists, bytes, NumPy arrays),
+so a crafted file cannot run code.
+
+``download=True`` works as torchvision's: unless every batch in ``root/<base_folder>/`` has its
+MD5 (``train_list``/``test_list``), the archive is fetched from ``url`` (kept if already there
+with MD5 ``tgz_md5``), checked, and extracted into ``root``, each file written atomically (see
+``utils.py``). Without local files, a prepared tensorflow-datasets copy under ``root`` is used.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from . import _tfds
+from .utils import DOWNLOAD_ERRORS, check_integrity, download_and_extract_archive
 from .vision import VisionDataset
 
 _ALLOWED = {
@@ -53,18 +60,29 @@ class CIFAR10(VisionDataset):
     """``CIFAR10(root, train=True, transform=None, target_transform=None, download=False)``.
 
     Items are ``(32×32 RGB PIL image, int label)``; ``data`` is the N×32×32×3 uint8 array and
-    ``targets`` the list of labels, as in torchvision.
+    ``targets`` the list of labels, as in torchvision. ``url``, ``filename``, ``tgz_md5``,
+    ``train_list``/``test_list`` (``[name, md5]`` pairs) and ``meta`` are torchvision's.
     """
 
     base_folder = "cifar-10-batches-py"
-    archive = "cifar-10-python.tar.gz"
-    train_list = [f"data_batch_{i}" for i in range(1, 6)]
-    test_list = ["test_batch"]
-    meta_file = "batches.meta"
-    label_key = "labels"
-    meta_key = "label_names"
+    url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    filename = "cifar-10-python.tar.gz"
+    tgz_md5 = "c58f30108f718f92721af3b95e74349a"
+    train_list = [
+        ["data_batch_1", "c99cafc152244af753f735de768cd75f"],
+        ["data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"],
+        ["data_batch_3", "54ebc095f3ab1f0389bbae665268c751"],
+        ["data_batch_4", "634d18415352ddfa80567beed471001a"],
+        ["data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"],
+    ]
+    test_list = [["test_batch", "40351d587109b95175f43aff81a1287e"]]
+    meta = {
+        "filename": "batches.meta",
+        "key": "label_names",
+        "md5": "5ff9c542aee3614f3951f8cda6e48888",
+    }
     _tfds_name = "cifar10"
-    classes = [
+    classes: list[str] | None = [
         "airplane",
         "automobile",
         "bird",
@@ -89,22 +107,29 @@ class CIFAR10(VisionDataset):
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
-        names = self.train_list if train else self.test_list
+        if download:
+            self.download()
+        names = self._names(self.train_list if train else self.test_list)
         read = self._reader()
         if read is not None:
             batches = [load_batch(read(n)) for n in names]
             data = np.concatenate([np.asarray(b["data"], dtype=np.uint8) for b in batches])
             self.data = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-            self.targets = [int(t) for b in batches for t in b[self.label_key]]
+            key = "labels" if all("labels" in b for b in batches) else "fine_labels"
+            self.targets = [int(t) for b in batches for t in b[key]]
             try:
-                names = load_batch(read(self.meta_file))[self.meta_key]
+                names = load_batch(read(self.meta["filename"]))[self.meta["key"]]
                 self.classes = [c.decode() if isinstance(c, bytes) else str(c) for c in names]
             except (FileNotFoundError, KeyError):
-                pass  # the meta file is optional: the class names are known
-        elif download or _tfds.is_prepared(self._tfds_name, self.root):
+                if self.classes is None:  # no built-in names to fall back on
+                    raise RuntimeError(
+                        f"{self.meta['filename']} (the class names) not found or without "
+                        f"{self.meta['key']!r} in {self.root / self.base_folder}"
+                    ) from None
+        elif _tfds.is_prepared(self._tfds_name, self.root):
             try:
                 images, labels = _tfds.load(
-                    self._tfds_name, "train" if train else "test", self.root, download
+                    self._tfds_name, "train" if train else "test", self.root
                 )
             except Exception as e:
                 raise RuntimeError(f"{self._missing_message()}\n(tensorflow-datasets: {e})") from e
@@ -114,17 +139,41 @@ class CIFAR10(VisionDataset):
         if len(self.data) != len(self.targets):
             raise RuntimeError("CIFAR batches hold different numbers of images and labels")
 
+    @staticmethod
+    def _names(entries) -> list[str]:
+        return [e[0] if isinstance(e, list | tuple) else e for e in entries]
+
     @property
     def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
+        return {c: i for i, c in enumerate(self.classes or [])}
+
+    def _check_integrity(self) -> bool:
+        """Whether every batch of both splits is in ``root/<base_folder>`` with its MD5."""
+        folder = self.root / self.base_folder
+        return all(
+            check_integrity(folder / name, md5) for name, md5 in self.train_list + self.test_list
+        )
+
+    def download(self) -> None:
+        """Fetch and extract the official archive unless the batches are there and intact."""
+        if self._check_integrity():
+            return
+        try:
+            download_and_extract_archive(
+                self.url, self.root, filename=self.filename, md5=self.tgz_md5
+            )
+        except DOWNLOAD_ERRORS as e:
+            raise RuntimeError(
+                f"Error downloading {self.url}:\n{e}\n\n{self._missing_message()}"
+            ) from e
 
     def _reader(self) -> Callable[[str], bytes] | None:
         """A function reading a batch file by name, from a folder or the archive, or None."""
-        names = self.train_list if self.train else self.test_list
+        names = self._names(self.train_list if self.train else self.test_list)
         for d in (self.root / self.base_folder, self.root):
             if all((d / n).is_file() for n in names):
                 return lambda n, d=d: (d / n).read_bytes()
-        tar_path = self.root / self.archive
+        tar_path = self.root / self.filename
         if tar_path.is_file():
             with tarfile.open(tar_path, "r:gz") as tar:
                 members = {
@@ -143,12 +192,12 @@ class CIFAR10(VisionDataset):
         return None
 
     def _missing_message(self) -> str:
-        names = ", ".join(self.train_list if self.train else self.test_list)
+        names = ", ".join(self._names(self.train_list if self.train else self.test_list))
         return (
-            f"{type(self).__name__} files not found: put the official archive {self.archive} "
+            f"{type(self).__name__} files not found: put the official archive {self.filename} "
             f"in {self.root}, or its extracted folder {self.base_folder}/ (with {names} and "
-            f"{self.meta_file}) in {self.root}. Without these files, download=True fetches the "
-            "dataset with tensorflow-datasets, which needs network access."
+            f"{self.meta['filename']}) in {self.root}. download=True fetches the archive "
+            f"(network access needed) from {self.url}"
         )
 
     def __len__(self) -> int:
@@ -162,3 +211,22 @@ class CIFAR10(VisionDataset):
 
     def _arrays(self, indices) -> np.ndarray:
         return self.data[np.asarray(indices)]
+
+
+class CIFAR100(CIFAR10):
+    """CIFAR-100: the CIFAR-10 format with 100 classes; targets are the fine labels and
+    ``classes`` the fine label names read from the ``meta`` file, as in torchvision."""
+
+    base_folder = "cifar-100-python"
+    url = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+    filename = "cifar-100-python.tar.gz"
+    tgz_md5 = "eb9058c3a382ffc7106e4002c42a8d85"
+    train_list = [["train", "16019d7e3df5f24257cddd939b257f8d"]]
+    test_list = [["test", "f0ef6b0ae62326f3e7ffdfab6717acfc"]]
+    meta = {
+        "filename": "meta",
+        "key": "fine_label_names",
+        "md5": "7973b15100ade9c7d40fb424638fde48",
+    }
+    _tfds_name = "cifar100"
+    classes = None
