@@ -33,8 +33,20 @@ ALIASES = {"torch": "torchlike", "torchvision": "torchlike.vision"}
 SHIM_DIR = os.path.join(os.path.dirname(__file__), "_shim")
 
 
+# Lightning's package names, resolved when a program imports them (never imported at start-up):
+# ``lightning``, ``lightning.pytorch`` and ``pytorch_lightning`` are all torchlike.lightning.
+LIGHTNING_ALIASES = {
+    "lightning.pytorch": "torchlike.lightning",
+    "lightning": "torchlike.lightning",
+    "pytorch_lightning": "torchlike.lightning",
+}
+
+
 def target_of(fullname: str) -> str | None:
     """``torch.nn.functional`` -> ``torchlike.nn.functional``; None for other modules."""
+    for alias, real in LIGHTNING_ALIASES.items():
+        if fullname == alias or fullname.startswith(alias + "."):
+            return real + fullname[len(alias) :]
     root, dot, rest = fullname.partition(".")
     if root not in ALIASES:
         return None
