@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from data_paths import fashion_mnist_root
 
 from torchlike.vision import datasets
 from torchlike.vision.datasets import utils
@@ -188,6 +189,10 @@ def test_mnist_family_download_tries_mirrors_in_order(
     written = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     expected = {**files, **{n.removesuffix(".gz"): gzip.decompress(b) for n, b in files.items()}}
     assert written == expected and all((raw / n).is_file() for n in expected)
+    (tmp_path / "made_by_open").write_bytes(b"")  # the umask's permissions, as open() gives
+    assert {(raw / n).stat().st_mode for n in expected} == {
+        (tmp_path / "made_by_open").stat().st_mode
+    }
 
     cls(tmp_path, train=False, download=True)  # everything is there: no request
     assert len(server.log) == 3 * len(files)
@@ -264,6 +269,27 @@ def test_download_killed_halfway_leaves_nothing_that_loads(tmp_path, server, mon
 
     point_mnist_at(monkeypatch, datasets.MNIST, files, [server.url("good")])
     assert_items(datasets.MNIST(tmp_path, download=True), *arrays[True])
+
+
+def test_real_fashion_mnist_passes_its_official_checksums(tmp_path, server, monkeypatch):
+    """The real Fashion-MNIST test files, served locally, pass torchvision's MD5s (the entries
+    of ``resources`` for the test split, kept as they are) and read back to the items of the
+    files read in place."""
+    root = fashion_mnist_root()
+    resources = [r for r in datasets.FashionMNIST.resources if r[0].startswith("t10k")]
+    folders = [Path(root) / "FashionMNIST" / "raw", Path(root)] if root else []
+    folder = next((f for f in folders if all((f / n).is_file() for n, _ in resources)), None)
+    if folder is None:
+        pytest.skip("the official Fashion-MNIST .gz files are not on this machine")
+    for name, _ in resources:
+        server.files[f"/fashion/{name}"] = (folder / name).read_bytes()
+    monkeypatch.setattr(datasets.FashionMNIST, "resources", resources)
+    monkeypatch.setattr(datasets.FashionMNIST, "mirrors", [server.url("fashion")])
+    got = datasets.FashionMNIST(tmp_path, train=False, download=True)
+    want = datasets.FashionMNIST(root, train=False)
+    np.testing.assert_array_equal(got.data.numpy(), want.data.numpy())
+    np.testing.assert_array_equal(got.targets.numpy(), want.targets.numpy())
+    assert len(got) == 10000 and len(server.log) == 2
 
 
 # -- CIFAR --------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import hashlib
 import http.client
 import lzma
 import os
+import secrets
 import shutil
 import tarfile
-import tempfile
 import urllib.parse
 import urllib.request
 import zipfile
@@ -70,7 +70,15 @@ def _atomic_file(fpath: str | os.PathLike) -> Iterator[IO[bytes]]:
     killed meanwhile leaves only the hidden temporary file, never a file named ``fpath``.
     """
     folder, name = os.path.split(os.fspath(fpath))
-    fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".part")
+    while True:  # a fresh name; created with the permissions the umask gives (not mkstemp's 0600)
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
+        try:
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            )
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -121,7 +129,7 @@ def _fetch(url: str, out: IO[bytes], max_redirect_hops: int) -> str:
 def _progress(total: int | None, name: str) -> Callable[[int | None], None]:
     """A progress bar (tqdm's, as torchvision shows, when tqdm is installed); ``None`` closes it."""
     try:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
     except ImportError:  # no progress bar without tqdm
         return lambda n: None
     bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name)
