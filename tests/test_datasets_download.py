@@ -37,7 +37,10 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 @pytest.fixture(autouse=True)
 def only_loopback(monkeypatch):
-    """Refuse every connection and name lookup that is not for this machine's loopback."""
+    """Refuse every connection and name lookup that is not for this machine's loopback; and
+    make TensorFlow and tensorflow-datasets unimportable: downloads need neither."""
+    for blocked in ("tensorflow", "tensorflow_datasets"):
+        monkeypatch.setitem(sys.modules, blocked, None)
     for var in PROXY_VARS:
         monkeypatch.delenv(var, raising=False)
         monkeypatch.delenv(var.upper(), raising=False)
