@@ -184,52 +184,50 @@ class _Net(nn.Module):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_whole_module_needs_its_class_allowed(tmp_path, fmt):
+def test_whole_module_loads_with_weights_only_false(tmp_path, fmt):
+    """``torch.save(model)`` + ``torch.load(f, weights_only=False)``, as PyTorch's examples do;
+    the default, ``weights_only=True``, refuses the user's class by name, as PyTorch's does."""
     tl.manual_seed(0)
     model = _Net().eval()
     path = _saved(model, tmp_path / FORMATS[fmt])
     with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL \S*\._Net was not an allowed"):
         tl.load(path)
-    with tl.serialization.safe_globals([_Net]):
-        loaded = tl.load(path)
-    assert _Net not in tl.serialization.get_safe_globals()  # the context manager undid it
+    loaded = tl.load(path, weights_only=False)
     assert type(loaded) is _Net and not loaded.training
-    assert list(loaded.state_dict()) == list(model.state_dict())
+    assert_same(loaded.state_dict(), model.state_dict())
     x = tl.randn(2, 1, 4, 4)
     np.testing.assert_array_equal(np.asarray(loaded(x)._data), np.asarray(model(x)._data))
     assert isinstance(loaded.conv.weight, nn.Parameter) and loaded.conv.weight.requires_grad
 
 
+class _Record:
+    """A plain user class, for the allow-list."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __eq__(self, other) -> bool:
+        return type(other) is _Record and other.n == self.n
+
+
 def test_add_safe_globals(tmp_path):
-    path = _saved(_Net(), tmp_path / "net.pt")
-    tl.serialization.add_safe_globals([_Net])
+    path = _saved({"r": _Record(3), "w": tl.ones(2)}, tmp_path / "r.pt")
+    name = f"{__name__}._Record"
+    assert tl.serialization.get_unsafe_globals_in_checkpoint(path) == [name]
+    with pytest.raises(pickle.UnpicklingError, match=rf"GLOBAL {name} was not an allowed"):
+        tl.load(path)
+    with tl.serialization.safe_globals([_Record]):
+        assert tl.load(path)["r"] == _Record(3)
+    assert _Record not in tl.serialization.get_safe_globals()  # the context manager undid it
+    tl.serialization.add_safe_globals([(_Record, name)])
     try:
-        assert _Net in tl.serialization.get_safe_globals()
-        assert type(tl.load(path, weights_only=False)) is _Net
+        assert tl.serialization.get_unsafe_globals_in_checkpoint(path) == []
+        assert tl.load(path)["r"] == _Record(3)
     finally:
         tl.serialization.clear_safe_globals()
+    assert tl.serialization.get_safe_globals() == []
     with pytest.raises(pickle.UnpicklingError, match="add_safe_globals"):
         tl.load(path)
-
-
-def test_weights_only_false_loads_a_whole_model_of_a_users_class(tmp_path):
-    """``torch.save(model)`` + ``torch.load(f, weights_only=False)``, as PyTorch's examples do:
-    the user's own Module class is imported by name; nothing else the file names is called (the
-    payload tests in test_torch_files.py stay refused with weights_only=False)."""
-    model = _Net().eval()
-    path = _saved(model, tmp_path / "net.pt")
-    loaded = tl.load(path, weights_only=False)
-    assert type(loaded) is _Net and not loaded.training
-    assert_same(loaded.state_dict(), model.state_dict())
-    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL \S*\._Net was not an allowed"):
-        tl.load(path)  # the default, weights_only=True, still refuses it
-
-
-def test_torchlike_layers_load_without_allow_list(tmp_path):
-    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-    loaded = tl.load(_saved(model, tmp_path / "m"))
-    assert repr(loaded) == repr(model)
-    assert_same(loaded.state_dict(), model.state_dict())
 
 
 # -- placement -------------------------------------------------------------------------------------

@@ -8,11 +8,15 @@
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 import pickle
+import re
+import stat
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,25 +214,31 @@ def _torch_zip(obj) -> bytes:
 
 
 PAYLOADS = {
-    "os_system": (lambda marker: _Payload(os.system, f"touch {marker}"), "system"),
-    "eval": (lambda marker: _Payload(eval, f"open({marker!r}, 'w')"), "builtins.eval"),
-    "side_effect_function": (lambda marker: _Payload(_touch, marker), "_touch"),
+    "os_system": (lambda marker: _Payload(os.system, f"touch {marker}"), "whose module posix"),
+    "eval": (lambda marker: _Payload(eval, f"open({marker!r}, 'w')"), "GLOBAL eval was not"),
+    "side_effect_function": (lambda marker: _Payload(_touch, marker), "_touch was not"),
     "inside_a_state_dict": (
         lambda marker: {"weight": [1.0, 2.0], "bias": _Payload(_touch, marker)},
-        "_touch",
+        "_touch was not",
     ),
 }
 
 
 @pytest.mark.parametrize("name", PAYLOADS)
-def test_code_in_a_file_is_refused(tmp_path, name):
+def test_code_in_a_file_is_refused(tmp_path, name, monkeypatch):
+    """Refused by name with ``weights_only=True``, as torch refuses it (and with
+    ``weights_only=False`` under ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1``); the code does not run."""
     make, refused = PAYLOADS[name]
     marker = str(tmp_path / MARKER)
     path = tmp_path / "evil.pt"
     path.write_bytes(_torch_zip(make(marker)))
-    with pytest.raises(pickle.UnpicklingError, match=rf"GLOBAL \S*{refused} was not an allowed"):
+    with pytest.raises(pickle.UnpicklingError, match=refused) as theirs:
+        ref.load(path)
+    with pytest.raises(pickle.UnpicklingError, match=refused) as ours:
         tl.load(path)
-    with pytest.raises(pickle.UnpicklingError):
+    assert "Weights only load failed" in str(ours.value) and "Weights only" in str(theirs.value)
+    monkeypatch.setenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
+    with pytest.raises(pickle.UnpicklingError, match=refused):
         tl.load(path, weights_only=False)
     assert not os.path.exists(marker)
 
@@ -302,10 +312,14 @@ def test_layout_checks(tmp_path):
 
 
 def test_torch_whole_module_is_refused_by_name(tmp_path):
-    """``torch.save(model)`` pickles torch's classes, which torchlike never imports or runs."""
+    """``torch.save(model)`` pickles torch's classes: refused by name with ``weights_only=True``
+    (as torch does); with ``weights_only=False`` refused too, torchlike's classes keeping
+    different state, with the way out (the state dict) named."""
     ref.save(ref.nn.Linear(2, 2), tmp_path / "model.pt")
-    with pytest.raises(pickle.UnpicklingError, match="torch.nn.modules.linear.Linear"):
+    with pytest.raises(pickle.UnpicklingError, match="torch.nn.modules.linear.Linear was not"):
         tl.load(tmp_path / "model.pt")
+    with pytest.raises(pickle.UnpicklingError, match=r"Linear was pickled whole .* state_dict"):
+        tl.load(tmp_path / "model.pt", weights_only=False)
 
 
 def test_reading_torch_files_does_not_import_torch(tmp_path):
@@ -330,3 +344,132 @@ def test_legacy_format_is_explained(tmp_path):
     ref.save({"w": ref.ones(2)}, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
     with pytest.raises(RuntimeError, match="legacy"):
         tl.load(tmp_path / "old.pt")
+
+
+# -- objects besides tensors, both directions ------------------------------------------------
+
+# Each row: a function of the library (torch or torchlike) -> the object to save.
+PLAIN_OBJECTS = {
+    "numpy_array": lambda lib: np.arange(6.0).reshape(2, 3),
+    "numpy_int_array": lambda lib: np.array([[1, -2]], dtype=np.int32),
+    "numpy_scalar": lambda lib: np.float32(1.5),
+    "numpy_int_scalar": lambda lib: np.int64(7),
+    "mixed_dict": lambda lib: {
+        "w": lib.arange(4, dtype=lib.float32),
+        "a": np.ones(2, np.float32),
+        "n": 3,
+        "s": "text",
+        "l": [1, 2.5, None, True],
+        "t": (1, "a"),
+        "od": collections.OrderedDict(b=1, a=2),
+        "counter": collections.Counter("aab"),
+        "set": {1, 2},
+        "c": 1 + 2j,
+        "bytes": b"\x00\xff",
+    },
+    "plain_data": lambda lib: {"epoch": 3, "losses": [0.5, 0.25], "cfg": {"lr": 0.1}},
+    "frozenset": lambda lib: {"f": frozenset({1, 2})},
+}
+
+# numpy's globals, as PyTorch's documentation tells a user to allow them for weights_only=True
+NUMPY_GLOBALS = [
+    np._core.multiarray._reconstruct,
+    np._core.multiarray.scalar,
+    np.ndarray,
+    np.dtype,
+    type(np.dtype(np.float64)),
+    type(np.dtype(np.float32)),
+    type(np.dtype(np.int32)),
+    type(np.dtype(np.int64)),
+]
+MODES = {
+    "weights_only": dict(weights_only=True),
+    "numpy_allowed": dict(weights_only=True),
+    "weights_only_false": dict(weights_only=False),
+}
+
+
+def _norm(obj):
+    """A comparable picture of a loaded object, the same for torch's and torchlike's results."""
+    if isinstance(obj, (ref.Tensor, tl.Tensor)):
+        return ("tensor", str(obj.dtype).rpartition(".")[2], tuple(obj.shape), obj.tolist())
+    if isinstance(obj, np.ndarray):
+        return ("ndarray", str(obj.dtype), obj.shape, obj.tolist())
+    if isinstance(obj, np.generic):
+        return ("numpy_scalar", type(obj).__name__, obj.item())
+    if isinstance(obj, dict):
+        return (type(obj).__name__, [(k, _norm(v)) for k, v in obj.items()])
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, [_norm(v) for v in obj])
+    return (type(obj).__name__, obj)
+
+
+def _outcome(lib, path, mode: str):
+    serialization = lib.serialization
+    allowed = NUMPY_GLOBALS if mode == "numpy_allowed" else []
+    try:
+        with serialization.safe_globals(allowed):
+            return _norm(lib.load(path, **MODES[mode]))
+    except Exception as e:  # the refusal: its type and the global it names
+        refused = re.search(r"GLOBAL (\S+) was not an allowed", str(e))
+        return ("error", type(e).__name__, refused and refused.group(1))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("writer", ["torch", "torchlike"])
+@pytest.mark.parametrize("name", PLAIN_OBJECTS)
+def test_plain_objects_load_as_torch_loads_them(tmp_path, name, writer, mode):
+    """A file written by either library loads in torchlike as torch loads it (the same objects,
+    or the same refusal naming the same global), in each ``weights_only`` mode."""
+    lib = ref if writer == "torch" else tl
+    path = tmp_path / "obj.pt"
+    lib.save(PLAIN_OBJECTS[name](lib), path)
+    theirs = _outcome(ref, path, mode)
+    assert _outcome(tl, path, mode) == theirs
+    if name.startswith("numpy") and mode != "numpy_allowed":  # the table does test both ways
+        assert (theirs[0] == "error") == (mode == "weights_only")
+
+
+ENVIRONMENTS = {
+    "force_weights_only": ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": False}),
+    "force_no_weights_only": ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "true"}, {}),
+    "force_no_but_explicit": ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": True}),
+    "both": (
+        {"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"},
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_environment_switches_act_as_in_torch(tmp_path, monkeypatch, name):
+    env, kwargs = ENVIRONMENTS[name]
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    path = tmp_path / "a.pt"
+    ref.save({"a": np.arange(3)}, path)
+    outcomes = []
+    for lib in (ref, tl):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outcomes.append((_norm(lib.load(path, **kwargs)), None))
+            except Exception as e:
+                outcomes.append((type(e).__name__, None))
+        outcomes[-1] = (outcomes[-1][0], [str(w.message) for w in caught])
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("existing", [None, 0o640])
+def test_file_mode_is_torchs(tmp_path, existing):
+    """A new file gets 0o666 less the umask, a replaced one keeps its mode, as ``torch.save``."""
+    modes = []
+    for lib in (ref, tl):
+        path = tmp_path / f"{lib.__name__}.pt"
+        if existing is not None:
+            path.write_bytes(b"old")
+            os.chmod(path, existing)
+        lib.save({"w": lib.ones(2)}, path)
+        modes.append(stat.S_IMODE(os.stat(path).st_mode))
+    assert modes[0] == modes[1]
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]

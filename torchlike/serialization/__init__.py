@@ -16,34 +16,55 @@ path is an Orbax directory. ``load`` recognises the format from the file itself.
 writes atomically: a file is written under a temporary name and renamed into place; an existing
 Orbax directory is swapped with the new one in one ``renameat2`` call (Linux).
 
-Loading never runs code from the file: pickles are read by an unpickler that resolves globals
-only from an allow-list (tensors, storages, ``OrderedDict``, dtypes, ``torch.Size``, plain data,
-torchlike's own layers) plus what ``add_safe_globals`` adds, and refuses anything else by name.
-Where torchlike differs from PyTorch: ``weights_only=False`` does not open the door to arbitrary
-pickles. It adds one thing to the allow-list: the user's own ``nn.Module`` subclasses (imported
-by name, as PyTorch does), so a model saved whole with ``torch.save(model, f)`` loads with
-``torch.load(f, weights_only=False)``; no other function or class named in the file is called
-(allow-list what you trust with ``add_safe_globals``). PyTorch's legacy (pre-1.6, non-zip)
-format is not read.
+Loading is PyTorch's. With ``weights_only=True`` (the default, as in PyTorch since 2.6) pickles
+are read by an unpickler that resolves globals only from PyTorch's weights-only allow-list
+(tensors, storages, ``OrderedDict``, ``Counter``, dtypes, ``torch.Size``, ``torch.device``, plain
+data) plus what ``add_safe_globals`` adds, and refuses anything else by name with PyTorch's
+``UnpicklingError``, before anything is called; a refused file is never retried another way.
+NumPy arrays, whole models and other objects need ``add_safe_globals`` (as in PyTorch) or
+``weights_only=False``, which loads whatever ``pickle`` can, as ``torch.load`` does.
+
+.. warning::
+    As PyTorch's documentation says of ``torch.load``: unless ``weights_only`` is True, it uses
+    the ``pickle`` module implicitly, which is known to be insecure. It is possible to construct
+    malicious pickle data which will execute arbitrary code during unpickling. Never load data
+    that could have come from an untrusted source in an unsafe mode, or that could have been
+    tampered with. Only load data you trust.
+
+The environment variables ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1`` (always ``weights_only=True``) and
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` (``weights_only=False`` where the call does not set it, with
+a warning) act as in PyTorch. A whole PyTorch object (a model, an optimizer) pickled by PyTorch
+does not load: torchlike's classes keep different state; load its ``state_dict()``. PyTorch's
+legacy (pre-1.6, non-zip) format is not read.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import IO, Any
 
 import jax
 
 from .._device import device
 from . import _orbax, _pickle, _safetensors, _torch_zip
-from ._pickle import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
+from ._pickle import (
+    UNSAFE_MESSAGE,
+    add_safe_globals,
+    clear_safe_globals,
+    get_safe_globals,
+    get_unsafe_globals_in_checkpoint,
+    safe_globals,
+)
 
 __all__ = [
     "save",
     "load",
+    "UNSAFE_MESSAGE",
     "add_safe_globals",
     "clear_safe_globals",
     "get_safe_globals",
+    "get_unsafe_globals_in_checkpoint",
     "safe_globals",
 ]
 
@@ -93,7 +114,7 @@ def load(
     map_location: Any = None,
     pickle_module: Any = None,
     *,
-    weights_only: bool | None = True,
+    weights_only: bool | None = None,
     mmap: bool | None = None,
     **pickle_load_args: Any,
 ) -> Any:
@@ -106,20 +127,53 @@ def load(
             ``torchlike.device``, a ``jax.Device``), a ``jax.sharding.Sharding`` (Orbax restores
             each array with it), or a dict mapping saved locations to devices (``{'cuda:0':
             'cpu'}``).
-        weights_only: ``False`` also allows the user's own ``nn.Module`` classes (a model saved
-            whole); loading is otherwise restricted to the allow-list either way (see the module
-            docstring).
+        weights_only: ``True`` (the default, unless ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is
+            set) admits only PyTorch's weights-only allow-list and ``add_safe_globals``;
+            ``False`` loads any pickled object and can run code from the file (see the warning
+            in the module docstring).
+        pickle_load_args: ``pickle.Unpickler`` arguments (``encoding``, ``errors``,
+            ``fix_imports``), for ``weights_only=False`` as in PyTorch.
 
     Returns torchlike tensors, with dtypes, sharing between tensors and dict order preserved.
     """
-    if pickle_module is not None or pickle_load_args:
-        raise NotImplementedError("torchlike.load takes no pickle_module or pickle arguments")
+    if pickle_module is not None:
+        raise NotImplementedError("torchlike.load takes no pickle_module (it uses pickle)")
+    weights_only = _weights_only(weights_only)
+    if pickle_load_args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=2)
+    options = {} if weights_only else {"encoding": "utf-8", **pickle_load_args}
     where = _placement(map_location)
-    token = _pickle.user_modules.set(weights_only is False)
+    token = _pickle.load_mode.set((weights_only, options))
     try:
         return _load(f, where)
     finally:
-        _pickle.user_modules.reset(token)
+        _pickle.load_mode.reset(token)
+
+
+def _weights_only(weights_only: bool | None) -> bool:
+    """``weights_only`` after PyTorch's environment switches."""
+    true_values = ("1", "y", "yes", "true")
+    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in true_values
+    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in true_values
+    if force and force_no:
+        raise RuntimeError(
+            "Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+            "should be set, but both were set."
+        )
+    if force:
+        return True
+    if weights_only is None:
+        if force_no:
+            warnings.warn(
+                "Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
+                "`weights_only` argument was not explicitly passed to `torch.load`, forcing "
+                "weights_only=False.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return False
+        return True
+    return bool(weights_only)
 
 
 def _load(f, where) -> Any:

@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from .. import _dtype
-from ._pickle import LoadedStorage, RestrictedUnpickler, TensorPickler
+from ._pickle import FileUnpickler, LoadedStorage, TensorPickler
 
 FORMAT, VERSION = "torchlike", 1
 
@@ -96,7 +96,7 @@ def decode(restore: Callable[[Any], Any], map_location) -> Any:
         return LoadedStorage(array, dtype, targets[key])
 
     data = io.BytesIO(base64.b64decode(meta["pickle"]))
-    return RestrictedUnpickler(data, load_storage).load()
+    return FileUnpickler(data, load_storage).load()
 
 
 def _sharding(target) -> jax.sharding.Sharding:

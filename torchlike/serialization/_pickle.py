@@ -1,4 +1,4 @@
-"""The object pickle of a saved file, in PyTorch's vocabulary, and the restricted unpickler.
+"""The object pickle of a saved file, in PyTorch's vocabulary, and its unpickler.
 
 Writing: ``TensorPickler`` pickles any object (protocol 2, as ``torch.save`` does) and writes each
 tensor as PyTorch does, ``torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)``
@@ -7,11 +7,16 @@ storages themselves are handed to the container (a zip record, an Orbax array), 
 serves both formats, and real ``torch.load(weights_only=True)`` reads it. PyTorch's globals are
 written by name (``_Global``): torch is never imported.
 
-Reading: ``RestrictedUnpickler`` resolves a global only through an allow-list, in the manner of
-``torch.serialization``'s ``weights_only`` unpickler: tensor and storage rebuilders (implemented
-here, on numpy), ``collections.OrderedDict``, dtypes, ``torch.Size``, ``torch.device``, bytes
-and sets, torchlike's own layer classes, and what ``add_safe_globals`` added. Any other global is
-refused with an ``UnpicklingError`` naming it, before anything is called: a file cannot run code.
+NumPy arrays and scalars are pickled as NumPy pickles them (as ``torch.save`` does), so they load
+back as NumPy objects; JAX arrays are written as tensors.
+
+Reading: ``FileUnpickler``. With ``weights_only=True`` (the default) it resolves a global only
+through the allow-list of PyTorch's weights-only unpickler: tensor and storage rebuilders
+(implemented here, on numpy), ``OrderedDict``, ``Counter``, dtypes, ``torch.Size``,
+``torch.device``, bytes, sets and complex numbers, and what ``add_safe_globals`` added; any other
+global is refused with PyTorch's ``UnpicklingError`` naming it, before anything is called. With
+``weights_only=False`` it resolves globals as ``pickle`` does: like ``torch.load``, it then runs
+whatever code the file names.
 """
 
 from __future__ import annotations
@@ -20,22 +25,20 @@ import _compat_pickle
 import collections
 import contextlib
 import contextvars
-import importlib
 import math
 import pickle
+import pickletools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import flax.typing
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import nnx
 
 from .. import _dtype
 from .._device import device
 from .._tensor import Size, Tensor
-from ..nn import modules, parameter
+from ..nn import parameter
 from ..nn.parameter import Parameter, _VariableTensor
 
 # PyTorch's legacy storage class per dtype: the storage global of a tensor's persistent id.
@@ -123,7 +126,7 @@ class TensorPickler(pickle._Pickler):
             rebuild = _Global(__name__, "_rebuild_buffer")
             kind = type(obj).__name__
             return rebuild, (Tensor._wrap(obj._data), kind, obj.get_metadata("persistent", True))
-        if isinstance(obj, (jax.Array, np.ndarray)):  # arrays are saved as tensors
+        if isinstance(obj, jax.Array):  # JAX arrays are saved as tensors
             return self.reducer_override(Tensor._wrap(jnp.asarray(obj)))
         if isinstance(obj, Tensor):
             arr = obj._data
@@ -260,8 +263,11 @@ def _encode(text: str, encoding: str = "latin1") -> bytes:
 
 
 def _builtin_globals() -> dict[str, Any]:
+    """The globals ``weights_only=True`` admits: those of PyTorch's weights-only unpickler
+    (``torch/_weights_only_unpickler.py``) that torchlike can rebuild, and no more."""
     allowed: dict[str, Any] = {
         "collections.OrderedDict": collections.OrderedDict,
+        "collections.Counter": collections.Counter,
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
         "torch._utils._rebuild_parameter": _rebuild_parameter,
         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
@@ -272,45 +278,49 @@ def _builtin_globals() -> dict[str, Any]:
         "torch.device": device,
         "_codecs.encode": _encode,
         "builtins.set": set,
-        "builtins.frozenset": frozenset,
         "builtins.bytearray": bytearray,
         "builtins.complex": complex,
-        f"{__name__}._rebuild_buffer": _rebuild_buffer,
+        # torchlike's own tensors of dtypes PyTorch has no storage for (random keys)
         f"{__name__}._rebuild_from_bytes": _rebuild_from_bytes,
-        # What a pickled torchlike Module holds besides its layers: inert records.
-        "torchlike.nn.modules.module._Hooks": modules.module._Hooks,
-        "flax.nnx.pytreelib.PytreeState": nnx.pytreelib.PytreeState,
-        "flax.nnx.tracers.TraceState": nnx.tracers.TraceState,
-        "flax.typing.HashableMapping": flax.typing.HashableMapping,
     }
     for dt in _dtype._ALL:
         allowed[f"torch.{dt.name}"] = dt
         allowed[f"torch.{_STORAGE_NAMES[dt.name]}"] = _StorageType(dt)
-    # torchlike's own layers (our code, no side effects when rebuilt): every Module subclass
-    # defined in torchlike.nn.modules. A user's own classes must be added with add_safe_globals.
-    for cls in vars(modules).values():
-        if isinstance(cls, type) and issubclass(cls, modules.Module):
-            allowed[f"{cls.__module__}.{cls.__qualname__}"] = cls
     return allowed
 
 
 _BUILTIN = _builtin_globals()
+# Never admitted with weights_only=True, even if allow-listed (as PyTorch's unpickler).
+_BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 _user_globals: list[Any] = []
 
 
 def _name_of(entry: Any) -> tuple[str, Any]:
     if isinstance(entry, tuple):  # (obj, "module.name"), as torch allows
+        if len(entry) != 2:
+            raise ValueError(
+                "Expected tuple of length 2 (global, str of callable full path), but got tuple "
+                f"of length: {len(entry)}"
+            )
         obj, name = entry
+        if type(name) is not str:
+            raise TypeError(
+                "Expected second item in tuple to be str of callable full path, but got: "
+                f"{type(name)}"
+            )
         return name, obj
     return f"{entry.__module__}.{entry.__qualname__}", entry
 
 
 def add_safe_globals(safe_globals: list[Any]) -> None:
-    """Allow these classes/functions in files that ``torchlike.load`` reads (all formats).
+    """Allow these classes/functions in files that ``torchlike.load(weights_only=True)`` reads
+    (all formats), as ``torch.serialization.add_safe_globals``.
 
-    As ``torch.serialization.add_safe_globals``: an entry is the object, or ``(object, name)``
-    for an object saved under another name. Only add what you trust: an allowed class is
-    constructed (and its state set) from the file's data.
+    An entry is the object, or ``(object, "module.name")`` for an object saved under another
+    name. NumPy arrays, for instance, need ``numpy._core.multiarray._reconstruct``,
+    ``numpy.ndarray``, ``numpy.dtype`` and the array's dtype class (``numpy.dtypes.Float64DType``),
+    exactly as with PyTorch. Only add what you trust: an allowed class is constructed (and its
+    state set) from the file's data, an allowed function is called with the file's arguments.
     """
     for entry in safe_globals:
         _name_of(entry)  # fail early on a malformed entry
@@ -324,6 +334,7 @@ def get_safe_globals() -> list[Any]:
 
 
 def clear_safe_globals() -> None:
+    """Empty the user's allow-list."""
     _user_globals.clear()
 
 
@@ -338,31 +349,68 @@ def safe_globals(safe_globals: list[Any]) -> Iterator[None]:
         _user_globals[:] = before
 
 
-# ``torchlike.load(weights_only=False)``: whole models of the user's own ``nn.Module`` classes load.
-user_modules: contextvars.ContextVar[bool] = contextvars.ContextVar("user_modules", default=False)
+def get_unsafe_globals_in_checkpoint(f: Any) -> list[str]:
+    """The globals a ``torch.save`` zip file names that ``weights_only=True`` would refuse
+    (``torch.serialization.get_unsafe_globals_in_checkpoint``); the file is only scanned."""
+    import zipfile
+
+    with zipfile.ZipFile(f) as zf:
+        name = next((n for n in zf.namelist() if n.endswith("/data.pkl")), None)
+        if name is None:
+            raise RuntimeError("not a PyTorch file: the archive has no data.pkl")
+        data = zf.read(name)
+    user = dict(map(_name_of, _user_globals))
+    names, strings = set(), []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
+            strings.append(arg)
+        if op.name in ("GLOBAL", "STACK_GLOBAL"):
+            module, name = arg.split(" ", 1) if op.name == "GLOBAL" else strings[-2:]
+            module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+            names.add(f"{_compat_pickle.IMPORT_MAPPING.get(module, module)}.{name}")
+    return sorted(n for n in names if n not in _BUILTIN and n not in user)
 
 
-def _module_class(module: str, name: str) -> type | None:
-    """The class ``module.name`` when it is an ``nn.Module`` subclass (imported as PyTorch's
-    unpickler would), else None: a model pickled whole is rebuilt from its class and its state,
-    without calling any other function the file names."""
-    try:
-        obj = importlib.import_module(module)
-        for part in name.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError):
-        return None
-    return obj if isinstance(obj, type) and issubclass(obj, modules.Module) else None
+# ``torchlike.load``'s mode: ``weights_only`` and the extra ``pickle.Unpickler`` arguments.
+load_mode: contextvars.ContextVar[tuple[bool, dict[str, Any]]] = contextvars.ContextVar(
+    "load_mode", default=(True, {})
+)
+
+UNSAFE_MESSAGE = (
+    "torchlike.load defaults to `weights_only=True`, as torch.load does since PyTorch 2.6. "
+    "Re-running `torch.load` with `weights_only` set to `False` will likely succeed, but it can "
+    "result in arbitrary code execution. Do it only if you got the file from a trusted source."
+)
 
 
-class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickle with globals from the allow-list only; storages come from ``load_storage``.
+def _refused(full: str) -> pickle.UnpicklingError:
+    """PyTorch's error for a global outside the allow-list (builtins named without module)."""
+    shown = full.removeprefix("builtins.")
+    return pickle.UnpicklingError(
+        "Weights only load failed. This file can still be loaded, to do so you have two options, "
+        "do those steps only if you trust the source of the checkpoint. "
+        f"\n\t(1) {UNSAFE_MESSAGE}\n\t(2) Alternatively, to load with `weights_only=True` please "
+        "check the recommended steps in the following error message.\n\tWeightsUnpickler error: "
+        f"Unsupported global: GLOBAL {shown} was not an allowed global by default. Please use "
+        f"`torch.serialization.add_safe_globals([{shown}])` or the "
+        f"`torch.serialization.safe_globals([{shown}])` context manager to allowlist this global "
+        "if you trust this class/function."
+    )
 
-    ``load_storage(key, dtype, location, numel)`` returns a ``LoadedStorage``.
+
+class FileUnpickler(pickle.Unpickler):
+    """Unpickle a saved object; storages come from ``load_storage``.
+
+    ``load_storage(key, dtype, location, numel)`` returns a ``LoadedStorage``. With
+    ``weights_only`` (``load_mode``), globals resolve from the allow-list only; without it, as
+    ``pickle`` resolves them (the user opted in, as with PyTorch), except that PyTorch's tensor
+    vocabulary maps to torchlike's, and a PyTorch class pickled whole by PyTorch is refused:
+    torchlike's counterpart keeps different state.
     """
 
     def __init__(self, file, load_storage: Callable[..., LoadedStorage]) -> None:
-        super().__init__(file)
+        self._weights_only, options = load_mode.get()
+        super().__init__(file, **options)
         self._load_storage = load_storage
         self._loaded: dict[str, LoadedStorage] = {}
 
@@ -371,22 +419,25 @@ class RestrictedUnpickler(pickle.Unpickler):
         module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         full = f"{module}.{name}"
+        if self._weights_only and module in _BLOCKED_MODULES:
+            raise pickle.UnpicklingError(
+                "Weights only load failed. Trying to load unsupported GLOBAL "
+                f"{full} whose module {module} is blocked."
+            )
         if full in _BUILTIN:
             return _BUILTIN[full]
         for entry in _user_globals:
             entry_name, obj = _name_of(entry)
             if entry_name == full:
                 return obj
-        if user_modules.get():
-            cls = _module_class(module, name)
-            if cls is not None:
-                return cls
-        raise pickle.UnpicklingError(
-            f"Weights only load failed: unsupported global: GLOBAL {full} was not an allowed "
-            "global. torchlike.load never runs code from a file; if you trust this file and the "
-            f"class, allow it with torchlike.serialization.add_safe_globals([{name}]) or the "
-            f"torchlike.serialization.safe_globals([{name}]) context manager."
-        )
+        if self._weights_only:
+            raise _refused(full)
+        if module.partition(".")[0] in ("torch", "torchvision"):
+            raise pickle.UnpicklingError(
+                f"{full} was pickled whole by PyTorch; torchlike's counterpart keeps different "
+                "state and cannot take it. Save and load its state_dict() instead."
+            )
+        return super().find_class(module, name)
 
     def persistent_load(self, pid: Any) -> LoadedStorage:
         if not (

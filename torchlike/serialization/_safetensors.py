@@ -11,7 +11,6 @@ import json
 import math
 import os
 import struct
-import tempfile
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ._files import write_atomically
 from ._pickle import LoadedStorage, _contiguous_strides
 
 _CODES = {
@@ -73,19 +73,7 @@ def save(tensors: Mapping[str, Any], f, metadata: dict[str, str] | None = None) 
     if not isinstance(f, (str, os.PathLike)):
         write(f)
         return
-    path = os.fspath(f)
-    fd, tmp = tempfile.mkstemp(
-        prefix=os.path.basename(path) + ".", dir=os.path.dirname(path) or "."
-    )
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomically(f, write)
 
 
 def is_safetensors(head: bytes) -> bool:

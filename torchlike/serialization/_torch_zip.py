@@ -11,14 +11,14 @@ import io
 import os
 import pickle
 import struct
-import tempfile
 import zipfile
 from typing import IO, Any
 
 import numpy as np
 
 from .. import _dtype
-from ._pickle import LoadedStorage, RestrictedUnpickler, TensorPickler
+from ._files import write_atomically
+from ._pickle import FileUnpickler, LoadedStorage, TensorPickler
 
 _ALIGN = 64  # torch aligns each storage record's data to 64 bytes (for mmap)
 _ARCHIVE = "archive"
@@ -29,26 +29,14 @@ def is_torch_zip(f) -> bool:
 
 
 def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
-    """Write ``obj`` in PyTorch's zip format; a path is replaced atomically (temp file, rename)."""
+    """Write ``obj`` in PyTorch's zip format; a path is replaced atomically (``_files``)."""
     buffer = io.BytesIO()
     pickler = TensorPickler(buffer)
     pickler.dump(obj)
     if not isinstance(f, (str, os.PathLike)):
         _write_archive(f, buffer.getvalue(), pickler.storages)
         return
-    path = os.fspath(f)
-    fd, tmp = tempfile.mkstemp(
-        prefix=os.path.basename(path) + ".", dir=os.path.dirname(path) or "."
-    )
-    try:
-        with os.fdopen(fd, "wb") as out:
-            _write_archive(out, buffer.getvalue(), pickler.storages)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomically(f, lambda out: _write_archive(out, buffer.getvalue(), pickler.storages))
 
 
 def _write_archive(out: IO[bytes], data_pkl: bytes, storages) -> None:
@@ -77,7 +65,7 @@ def _write_record(zf: zipfile.ZipFile, name: str, data) -> None:
 
 
 def load(f, map_location) -> Any:
-    """Read a ``torch.save`` zip file with the restricted unpickler (no code is executed)."""
+    """Read a ``torch.save`` zip file (``FileUnpickler``, in the mode ``load`` set)."""
     with zipfile.ZipFile(f) as zf:
         names = zf.namelist()
         prefix = names[0].split("/", 1)[0] if names else ""
@@ -99,7 +87,7 @@ def load(f, map_location) -> Any:
             return LoadedStorage(flat, dtype, map_location(location))
 
         data = io.BytesIO(zf.read(f"{prefix}/data.pkl"))
-        return RestrictedUnpickler(data, load_storage).load()
+        return FileUnpickler(data, load_storage).load()
 
 
 def _record_bytes(f, zf: zipfile.ZipFile, name: str) -> bytes:
