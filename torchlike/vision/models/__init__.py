@@ -1,27 +1,35 @@
-"""Model architectures as ``torchvision.models`` (randomly initialised; no pretrained weights)."""
+"""Model architectures as ``torchvision.models``, with torchvision's ``state_dict`` layouts and
+its pretrained-weights API (``resnet18(weights=ResNet18_Weights.DEFAULT)``, ``get_model``,
+``list_models``); the official checkpoint files load from the hub cache."""
 
-from .resnet import (
-    BasicBlock,
-    Bottleneck,
-    ResNet,
-    resnet18,
-    resnet34,
-    resnet50,
-    resnet101,
-    resnet152,
-    resnext50_32x4d,
-    wide_resnet50_2,
+from . import alexnet as _alexnet_module
+from . import mobilenetv2 as _mobilenetv2_module
+from . import resnet as _resnet_module
+from . import squeezenet as _squeezenet_module
+from . import vgg as _vgg_module
+from ._api import (
+    Weights,
+    WeightsEnum,
+    get_model,
+    get_model_builder,
+    get_model_weights,
+    get_weight,
+    list_models,
 )
+from .alexnet import *  # noqa: F403
+from .mobilenetv2 import *  # noqa: F403
+from .resnet import *  # noqa: F403
+from .squeezenet import *  # noqa: F403
+from .vgg import *  # noqa: F403
 
 __all__ = [
-    "BasicBlock",
-    "Bottleneck",
-    "ResNet",
-    "resnet18",
-    "resnet34",
-    "resnet50",
-    "resnet101",
-    "resnet152",
-    "resnext50_32x4d",
-    "wide_resnet50_2",
+    "Weights",
+    "WeightsEnum",
+    "get_model",
+    "get_model_builder",
+    "get_model_weights",
+    "get_weight",
+    "list_models",
 ]
+for _m in (_alexnet_module, _mobilenetv2_module, _resnet_module, _squeezenet_module, _vgg_module):
+    __all__ += _m.__all__

@@ -1,10 +1,8 @@
 """ResNets as ``torchvision.models.resnet``: the same layers, names, ``state_dict`` keys and shapes
 and initialisation (Kaiming-normal convolutions with ``fan_out``, BatchNorm at 1/0, optionally
-zero-initialised last BatchNorm per residual branch), so a torchvision checkpoint loads with
-``load_state_dict``.
-
-Where torchlike differs: ``weights=`` must be ``None`` (nothing is downloaded); load a saved
-torchvision ``state_dict`` instead (``torchlike.load`` reads ``.pth`` files).
+zero-initialised last BatchNorm per residual branch), so torchvision's checkpoints load:
+``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or the legacy ``pretrained=True``) reads the
+official file from the hub cache, downloading it there when it is missing.
 """
 
 from __future__ import annotations
@@ -26,8 +24,22 @@ from ...nn import (
     Sequential,
     init,
 )
+from ._api import (
+    WeightsEnum,
+    _ovewrite_named_param,
+    imagenet_weights,
+    load_weights,
+    weights_builder,
+)
 
 __all__ = [
+    "ResNet18_Weights",
+    "ResNet34_Weights",
+    "ResNet50_Weights",
+    "ResNet101_Weights",
+    "ResNet152_Weights",
+    "ResNeXt50_32X4D_Weights",
+    "Wide_ResNet50_2_Weights",
     "BasicBlock",
     "Bottleneck",
     "ResNet",
@@ -280,49 +292,117 @@ class ResNet(Module):
         return self.fc(x)
 
 
+class ResNet18_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("resnet18-f37072fd.pth", 11689512, (1, 1))
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet34_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("resnet34-b627a593.pth", 21797672, (1, 1))
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet50_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("resnet50-0676ba61.pth", 25557032, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights("resnet50-11ad3fa6.pth", 25557032, (1, 1), resize_size=232)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet101_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("resnet101-63fe2227.pth", 44549160, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights("resnet101-cd907fc2.pth", 44549160, (1, 1), resize_size=232)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet152_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("resnet152-394f9c45.pth", 60192808, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights("resnet152-f82ba261.pth", 60192808, (1, 1), resize_size=232)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt50_32X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("resnext50_32x4d-7cdf4587.pth", 25028904, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights(
+        "resnext50_32x4d-1a0047aa.pth", 25028904, (1, 1), resize_size=232
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class Wide_ResNet50_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("wide_resnet50_2-95faca4d.pth", 68883240, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights(
+        "wide_resnet50_2-9ba9bcbe.pth", 68883240, (1, 1), resize_size=232
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
 def _resnet(block, layers, weights, progress: bool, **kwargs: Any) -> ResNet:
     if weights is not None:
-        raise NotImplementedError(
-            "torchlike.vision.models does not download pretrained weights: build the model with "
-            "weights=None and load a torchvision state_dict file with "
-            "model.load_state_dict(torchlike.load(path))"
-        )
-    return ResNet(block, layers, **kwargs)
+        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    return load_weights(ResNet(block, layers, **kwargs), weights, progress)
 
 
-def resnet18(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: ResNet18_Weights.IMAGENET1K_V1)
+def resnet18(
+    *, weights: ResNet18_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """ResNet-18 (BasicBlock, 2-2-2-2)."""
+    weights = ResNet18_Weights.verify(weights)
     return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, **kwargs)
 
 
-def resnet34(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: ResNet34_Weights.IMAGENET1K_V1)
+def resnet34(
+    *, weights: ResNet34_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """ResNet-34 (BasicBlock, 3-4-6-3)."""
+    weights = ResNet34_Weights.verify(weights)
     return _resnet(BasicBlock, [3, 4, 6, 3], weights, progress, **kwargs)
 
 
-def resnet50(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: ResNet50_Weights.IMAGENET1K_V1)
+def resnet50(
+    *, weights: ResNet50_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """ResNet-50 (Bottleneck, 3-4-6-3)."""
+    weights = ResNet50_Weights.verify(weights)
     return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
 
 
-def resnet101(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: ResNet101_Weights.IMAGENET1K_V1)
+def resnet101(
+    *, weights: ResNet101_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """ResNet-101 (Bottleneck, 3-4-23-3)."""
+    weights = ResNet101_Weights.verify(weights)
     return _resnet(Bottleneck, [3, 4, 23, 3], weights, progress, **kwargs)
 
 
-def resnet152(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: ResNet152_Weights.IMAGENET1K_V1)
+def resnet152(
+    *, weights: ResNet152_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """ResNet-152 (Bottleneck, 3-8-36-3)."""
+    weights = ResNet152_Weights.verify(weights)
     return _resnet(Bottleneck, [3, 8, 36, 3], weights, progress, **kwargs)
 
 
-def resnext50_32x4d(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: ResNeXt50_32X4D_Weights.IMAGENET1K_V1)
+def resnext50_32x4d(
+    *, weights: ResNeXt50_32X4D_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """ResNeXt-50 32x4d (Bottleneck, 32 groups of width 4)."""
-    kwargs.setdefault("groups", 32)
-    kwargs.setdefault("width_per_group", 4)
+    weights = ResNeXt50_32X4D_Weights.verify(weights)
+    _ovewrite_named_param(kwargs, "groups", 32)
+    _ovewrite_named_param(kwargs, "width_per_group", 4)
     return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
 
 
-def wide_resnet50_2(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
+@weights_builder(lambda: Wide_ResNet50_2_Weights.IMAGENET1K_V1)
+def wide_resnet50_2(
+    *, weights: Wide_ResNet50_2_Weights | None = None, progress: bool = True, **kwargs: Any
+) -> ResNet:
     """Wide ResNet-50-2 (Bottleneck with twice the inner width)."""
-    kwargs.setdefault("width_per_group", 128)
+    weights = Wide_ResNet50_2_Weights.verify(weights)
+    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
     return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
