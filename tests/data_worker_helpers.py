@@ -102,7 +102,8 @@ class Unsplit(IterableDataset):
 
 class ProcessFacts(Dataset):
     """Item ``i`` is ``(i, the worker's parent pid, whether JAX's runtime had started in the
-    worker before this item, the worker's JAX platforms setting)``."""
+    worker before this item, the worker's JAX platforms setting, whether the worker runs
+    torchlike on NumPy (forked workers))``."""
 
     def __len__(self) -> int:
         return 4
@@ -111,7 +112,10 @@ class ProcessFacts(Dataset):
         import jax
         from jax._src import xla_bridge
 
-        return i, os.getppid(), bool(xla_bridge._backends), jax.config.jax_platforms or ""
+        from torchlike.utils.data._utils import host
+
+        started = bool(xla_bridge._backends)
+        return i, os.getppid(), started, jax.config.jax_platforms or "", host.active()
 
 
 class Big(Dataset):

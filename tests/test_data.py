@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import pickle
 import re
+import sys
 
 import data_worker_helpers as helpers
 import numpy as np
@@ -505,36 +506,50 @@ def test_state_dict_counts_delivered_batches_with_workers():
     assert [b[0].tolist() for b in resumed][0] == [4, 5]
 
 
-def test_unpicklable_collate_fn_fails_at_start():
-    """Workers are spawned, so what they run must pickle: a local lambda fails at once, as with
-    PyTorch's spawn start method, and no worker is left behind."""
-    loader = data.DataLoader(helpers.Indexed(4), num_workers=1, collate_fn=lambda b: b)
+def test_unpicklable_collate_fn_fails_at_start_with_spawn():
+    """Spawned workers get what they run pickled: a local lambda fails at once, as with
+    PyTorch's spawn start method, and no worker is left behind. Forked workers (the default on
+    Linux) take it as it is, as PyTorch's do."""
+    kwargs = {"num_workers": 1, "collate_fn": lambda b: [s[0] * 10 for s in b]}
+    loader = data.DataLoader(helpers.Indexed(4), multiprocessing_context="spawn", **kwargs)
     with pytest.raises((AttributeError, TypeError, pickle.PicklingError), match="pickle"):
         iter(loader)
+    if sys.platform.startswith("linux"):
+        assert [b[0] for b in data.DataLoader(helpers.Indexed(2), **kwargs)] == [0, 10]
 
 
-def test_workers_are_forked_from_one_fork_server():
-    """Workers are not children of the training process (JAX is not fork-safe) but of one fork
-    server, started when the loader is built and reused by later epochs and loaders; no worker
-    starts JAX's runtime before it needs it, and workers only ever use the CPU."""
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+@pytest.mark.parametrize("context", [None, "fork"])
+def test_workers_are_forked_from_the_training_process(context):
+    """As PyTorch's on Linux: children of this process, running torchlike on NumPy (never on
+    the XLA runtime they inherited, see ``_utils/host.py``)."""
+    import os
+
+    loader = data.DataLoader(
+        helpers.ProcessFacts(), batch_size=None, num_workers=2, multiprocessing_context=context
+    )
+    for _i, parent, _started, _platforms, on_host in loader:
+        assert int(parent) == os.getpid() and bool(on_host)
+
+
+def test_forkserver_workers_are_forked_from_one_fork_server():
+    """``multiprocessing_context="forkserver"``: workers are children of one fork server, reused
+    by later loaders; no worker starts JAX's runtime before it needs it, and workers only ever
+    use the CPU."""
     import os
 
     parents = set()
     for _ in range(2):  # a new loader, new workers: the same server forks them
-        loader = data.DataLoader(helpers.ProcessFacts(), batch_size=None, num_workers=2)
-        for _i, parent, started, platforms in loader:
+        loader = data.DataLoader(
+            helpers.ProcessFacts(),
+            batch_size=None,
+            num_workers=2,
+            multiprocessing_context="forkserver",
+        )
+        for _i, parent, started, platforms, on_host in loader:
             parents.add(int(parent))
-            assert not started and platforms == "cpu"
+            assert not started and platforms == "cpu" and not on_host
     assert len(parents) == 1 and os.getpid() not in parents
-
-
-def test_fork_context_is_served_by_the_fork_server():
-    import os
-
-    loader = data.DataLoader(
-        helpers.ProcessFacts(), batch_size=None, num_workers=1, multiprocessing_context="fork"
-    )
-    assert all(int(parent) != os.getpid() for _i, parent, _s, _p in loader)
 
 
 @pytest.mark.parametrize("device", ["", "cpu"])
@@ -573,7 +588,13 @@ def test_a_big_dataset_reaches_the_workers_through_a_file_that_is_then_removed()
         return {f for d in folders for f in glob.glob(f"{d}/torchlike-dataloader-*")}
 
     before = job_files()
-    loader = data.DataLoader(helpers.Big(), batch_size=2, num_workers=2, persistent_workers=True)
+    loader = data.DataLoader(  # (forked workers inherit it: no file)
+        helpers.Big(),
+        batch_size=2,
+        num_workers=2,
+        persistent_workers=True,
+        multiprocessing_context="forkserver",
+    )
     it = iter(loader)
     assert len(job_files() - before) == 1  # written once for both workers
     assert next(it).tolist() == [0.0, 1000.0]
@@ -597,8 +618,9 @@ class Squares(Dataset):  # defined in the main script: workers must import it as
         return torch.tensor([i * i])
 
 
-if __name__ == "__main__":
-    loader = DataLoader(Squares(), batch_size=2, num_workers=2)  # JAX has not started yet
+if __name__ == "__main__":  # JAX has not started yet
+    loader = DataLoader(Squares(), batch_size=2, num_workers=2,
+                        multiprocessing_context="forkserver")
     model = torch.nn.Linear(1, 1)  # ... now it has
     print([b.flatten().tolist() for b in loader])
     with open(f"/proc/{fs._forkserver._forkserver_pid}/cmdline", "rb") as f:
@@ -626,46 +648,16 @@ def run_script(tmp_path, text: str):
 
 
 def test_fork_server_is_forked_from_the_script_before_jax_starts(tmp_path):
-    """A loader built before JAX starts forks the fork server from the script itself (no second
-    import of torchlike); workers find the script's own Dataset class."""
+    """``forkserver``: a loader built before JAX starts forks the fork server from the script
+    itself (no second import of torchlike); workers find the script's own Dataset class."""
     lines = run_script(tmp_path, FORKED_SERVER_SCRIPT)
     assert lines[:2] == ["[[0, 1], [4, 9], [16, 25]]", "forked"]
 
 
-UNGUARDED_SCRIPT = """
-import torchlike as torch
-from torchlike.utils.data import DataLoader, Dataset
-
-print("the script runs")
-
-
-class Squares(Dataset):
-    def __len__(self):
-        return 6
-
-    def __getitem__(self, i):
-        return torch.tensor([i * i])
-
-
-loader = DataLoader(Squares(), batch_size=2, num_workers=2)
-model = torch.nn.Linear(1, 1)
-for epoch in range(2):
-    print([b.flatten().tolist() for b in loader])
-"""
-
-
-def test_a_script_without_a_main_guard_works_as_with_pytorchs_fork(tmp_path):
-    """No ``if __name__ == "__main__":`` guard, as in many PyTorch scripts (Linux forks its
-    workers): the workers start from the script as it was, without running it again."""
-    assert run_script(tmp_path, UNGUARDED_SCRIPT) == [
-        "the script runs",
-        "[[0, 1], [4, 9], [16, 25]]",
-        "[[0, 1], [4, 9], [16, 25]]",
-    ]
-
-
 LATE_CLASS_SCRIPT = """
 from torchlike.utils.data import DataLoader, Dataset
+
+SERVED = {"multiprocessing_context": "forkserver"}
 
 
 class Squares(Dataset):
@@ -677,7 +669,7 @@ class Squares(Dataset):
 
 
 if __name__ == "__main__":  # the fork server starts here, before Cubes exists
-    print([b.tolist() for b in DataLoader(Squares(), batch_size=2, num_workers=1)])
+    print([b.tolist() for b in DataLoader(Squares(), batch_size=2, num_workers=1, **SERVED)])
 
 
 class Cubes(Squares):
@@ -686,7 +678,7 @@ class Cubes(Squares):
 
 
 if __name__ == "__main__":
-    print([b.tolist() for b in DataLoader(Cubes(), batch_size=2, num_workers=1)])
+    print([b.tolist() for b in DataLoader(Cubes(), batch_size=2, num_workers=1, **SERVED)])
 """
 
 

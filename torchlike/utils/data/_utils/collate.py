@@ -29,6 +29,8 @@ def _as_tensor(arr: np.ndarray) -> Tensor:
 
 
 def _on_host(t: Tensor) -> bool:
+    if isinstance(t._data, np.ndarray):  # a forked worker's tensors (``host.py``)
+        return True
     return all(d.platform == "cpu" for d in t._data.devices())
 
 

@@ -1,14 +1,16 @@
 """Worker processes of a ``DataLoader`` (as ``torch.utils.data._utils.worker``).
 
-A worker is a separate Python process, forked from a fork server or spawned (JAX is not
-fork-safe once it has started threads, so it is never forked from the training process). It
-receives its dataset, ``collate_fn`` and ``worker_init_fn`` pickled (once for all workers), then
-tasks ``(epoch, index, indices, freed slots)`` on its own queue, fetches and collates the batch,
-and puts ``(epoch, index, pickle, where its arrays are)`` on the shared result queue: the arrays
-of tensors (and NumPy arrays) go through a ring of slots in shared memory (``shared.py``), and
-land on the main process' default device. Workers run JAX on the CPU only. A worker seeds
-``random`` and torchlike's global generator with ``base_seed + worker_id`` before
-``worker_init_fn``, as PyTorch does.
+A worker is a separate Python process. By default (on Linux, and with ``"fork"``) it is forked
+from the training process, as PyTorch's are: it has the dataset, ``collate_fn`` and
+``worker_init_fn`` as they were when the iterator was made (``Inherited``: nothing is pickled),
+and runs torchlike on NumPy, never on XLA (``host.py`` says why and how). With ``"spawn"`` or
+``"forkserver"`` it receives them pickled (once for all workers; JAX then runs on the CPU).
+Then it takes tasks ``(epoch, index, indices, freed slots)`` from its own queue, fetches and
+collates the batch, and puts ``(epoch, index, pickle, where its arrays are)`` on the shared
+result queue: the arrays of tensors (and NumPy arrays) go through a ring of slots in shared
+memory (``shared.py``), and land on the main process' default device. A worker seeds ``random``
+and torchlike's global generator with ``base_seed + worker_id`` before ``worker_init_fn``, as
+PyTorch does.
 """
 
 from __future__ import annotations
@@ -69,6 +71,16 @@ class ExceptionWrapper:
         raise exception
 
 
+class Inherited:
+    """What a forked worker runs (dataset, ``collate_fn``, ``worker_init_fn``), handed over as
+    the objects themselves: the child has the parent's memory, nothing is pickled."""
+
+    __slots__ = ("objects",)
+
+    def __init__(self, objects: tuple) -> None:
+        self.objects = objects
+
+
 @dataclass(frozen=True)
 class IterableDatasetStopIteration:
     """A worker's iterable dataset is exhausted for this epoch."""
@@ -77,7 +89,7 @@ class IterableDatasetStopIteration:
 
 
 def worker_loop(
-    job: bytes | tuple,
+    job: bytes | tuple | Inherited,
     is_iterable: bool,
     index_queue,
     result_queue,
@@ -90,24 +102,54 @@ def worker_loop(
     slots: int = 3,
 ) -> None:
     """The body of a worker process: read the job, seed, then serve tasks (``_serve``)."""
-    global _worker_info
-    os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
-    import jax
+    try:
+        _worker(
+            job,
+            is_iterable,
+            index_queue,
+            result_queue,
+            auto_collation,
+            batch_size,
+            drop_last,
+            worker_id,
+            num_workers,
+            token,
+            slots,
+        )
+    except KeyboardInterrupt:  # Ctrl-C reaches the workers too: the main process reports it
+        pass
 
-    jax.config.update("jax_platforms", "cpu")
+
+def _worker(
+    job,
+    is_iterable,
+    index_queue,
+    result_queue,
+    auto_collation,
+    batch_size,
+    drop_last,
+    worker_id,
+    num_workers,
+    token,
+    slots,
+) -> None:
+    global _worker_info
+    if isinstance(job, Inherited):  # forked from the training process: no XLA here
+        from . import host
+
+        host.enter()
+        dataset, collate_fn, init_fn = job.objects
+    else:
+        os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
+        import jax
+
+        jax.config.update("jax_platforms", "cpu")
+        dataset, collate_fn, init_fn = _unpickle_job(job, worker_id, result_queue)
 
     from .... import random as tl_random
     from . import shared
     from .fetch import IterableFetcher, MapFetcher
 
-    # (a job file: the worker says once it has it open, so that its name can go)
-    load = shared.open_job(job, lambda: result_queue.put((-1, worker_id, None, None)))
-    try:
-        dataset, collate_fn, init_fn = load()
-    except AttributeError as e:
-        if "'__main__'" not in str(e) or not _run_main_script():
-            raise
-        dataset, collate_fn, init_fn = load()
     parent = os.getppid()
     seed = index_queue.get() + worker_id  # the first message is the base seed
     random.seed(seed)
@@ -125,6 +167,19 @@ def worker_loop(
         _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where)
     finally:
         writer.close()
+
+
+def _unpickle_job(job, worker_id: int, result_queue) -> tuple:
+    from . import shared
+
+    # (a job file: the worker says once it has it open, so that its name can go)
+    load = shared.open_job(job, lambda: result_queue.put((-1, worker_id, None, None)))
+    try:
+        return load()
+    except AttributeError as e:
+        if "'__main__'" not in str(e) or not _run_main_script():
+            raise
+        return load()
 
 
 def _run_main_script() -> bool:

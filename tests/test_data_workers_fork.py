@@ -1,0 +1,124 @@
+"""DataLoader workers with PyTorch's fork semantics (Linux): each worker sees the training
+process as it was when the iterator was made, nothing is pickled. The same programs run with
+real PyTorch and with torchlike (a script without a main guard, the same program fed on stdin,
+the tutorial shape under ``python -m torchlike run``), each under a watchdog (a hang fails)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Nothing here pickles: a class of __main__ (also when the program comes on stdin), a lock in
+# the dataset, lambdas as collate_fn and worker_init_fn, an attribute changed before the loop.
+# JAX has started before the workers, and a computation is in flight when they are forked.
+# Items are built with torch.tensor inside the worker; num_workers 1 and 2.
+BODY = """
+import threading
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Squares(Dataset):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.offset = 0
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        with self.lock:
+            return torch.tensor([i * i + self.offset]), i / 2
+
+
+def show(batch):
+    if isinstance(batch, list):
+        return [show(b) for b in batch]
+    return [str(batch.dtype), batch.tolist()]
+
+
+data = Squares()
+x = torch.ones(300, 300)
+data.offset = int((x @ x).sum().item() == 9e4 * 300)  # 1, seen by the workers
+loaders = [
+    DataLoader(data, batch_size=4, num_workers=w, collate_fn=c, worker_init_fn=lambda i: None)
+    for w in (1, 2)
+    for c in (None, lambda b: torch.stack([t for t, _ in b]).flatten() * 2)
+]
+"""
+
+UNGUARDED = (
+    BODY
+    + """
+for loader in loaders:
+    y = x @ x  # in flight while the workers are forked
+    print(loader.num_workers, show(list(loader)))
+"""
+)
+
+# The tutorial shape: loaders built at module level, iterated under the main guard.
+GUARDED = (
+    BODY
+    + """
+if __name__ == "__main__":
+    for loader in loaders:
+        y = x @ x
+        print(loader.num_workers, show(list(loader)))
+"""
+)
+
+
+def run(args, cwd, stdin=None) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        input=stdin,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+        capture_output=True,
+        text=True,
+        timeout=240,  # the watchdog: a hung worker fails the test instead of stalling the run
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    return out.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The lines real PyTorch prints for these programs (its Linux workers are forked)."""
+    folder = tmp_path_factory.mktemp("torch")
+    (folder / "prog.py").write_text(UNGUARDED)
+    lines = run(["prog.py"], folder)
+    assert len(lines) == 4
+    return lines
+
+
+def as_torchlike(text: str) -> str:
+    return text.replace("import torch\n", "import torchlike as torch\n").replace(
+        "from torch.", "from torchlike."
+    )
+
+
+def test_an_unguarded_script(tmp_path, reference):
+    (tmp_path / "prog.py").write_text(as_torchlike(UNGUARDED))
+    assert run(["prog.py"], tmp_path) == reference
+
+
+def test_a_program_fed_on_stdin(tmp_path, reference):
+    """No file to import the __main__ classes from (a REPL or a notebook is the same case)."""
+    assert run(["-"], tmp_path, stdin=as_torchlike(UNGUARDED)) == reference
+
+
+def test_the_tutorial_shape_under_torchlike_run(tmp_path, reference):
+    """``import torch`` resolved to torchlike; the module builds its loaders, the guard iterates
+    them: the workers must not run the module again (which would start workers again)."""
+    (tmp_path / "prog.py").write_text(GUARDED)
+    assert run(["-m", "torchlike", "run", "prog.py"], tmp_path) == reference
