@@ -167,3 +167,32 @@ class DyingLarge(Planes):
         if i == 5:
             os._exit(1)
         return super().__getitem__(i)
+
+
+def _ops():
+    import torchlike as tl
+
+    x = tl.arange(20.0).reshape(5, 4) / 7 - 1
+    idx = tl.tensor([0, 3, 1])
+    return {
+        "tensor": lambda: tl.tensor([[1, 2], [3, 4]]),
+        "arith": lambda: (x * 3 + 1) / 2 - x**2,
+        "index": lambda: tl.cat([x[2], x[idx].flatten(), x[1:4, ::2].flatten()]),
+        "reductions": lambda: (x.sum(0), x.mean(1), x.max(1).values, x.argmax(1), x @ x.T),
+        "random": lambda: (tl.manual_seed(3), tl.rand(4), tl.randn(3), tl.randint(0, 9, (5,))),
+    }
+
+
+class Ops(Dataset):
+    """Item ``k``: the ``k``-th of a table of torchlike ops, made where the item is loaded (in a
+    forked worker: on NumPy, see ``_utils/host.py``), as NumPy arrays."""
+
+    names = list(_ops())
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, k: int):
+        out = _ops()[self.names[k]]()
+        outs = out if isinstance(out, tuple) else (out,)
+        return [o.numpy() for o in outs if hasattr(o, "numpy")]

@@ -122,3 +122,23 @@ def test_the_tutorial_shape_under_torchlike_run(tmp_path, reference):
     them: the workers must not run the module again (which would start workers again)."""
     (tmp_path / "prog.py").write_text(GUARDED)
     assert run(["-m", "torchlike", "run", "prog.py"], tmp_path) == reference
+
+
+def test_torchlike_ops_in_a_forked_worker_match_the_main_process():
+    """A forked worker runs torchlike on NumPy: each op of a table (creation, arithmetic,
+    indexing, reductions, casts, random streams, ...) gives the main process' values and dtypes."""
+    import data_worker_helpers as helpers
+    import numpy as np
+
+    from torchlike.utils import data
+
+    ops = helpers.Ops()
+    here = [ops[k] for k in range(len(ops))]
+    loader = data.DataLoader(ops, batch_size=None, num_workers=1, collate_fn=lambda b: b)
+    there = list(loader)
+    assert len(there) == len(here)
+    for name, mine, theirs in zip(ops.names, here, there):
+        assert len(mine) == len(theirs), name
+        for a, b in zip(mine, theirs):
+            assert a.dtype == b.dtype and a.shape == b.shape, name
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=name)
