@@ -8,8 +8,8 @@ and what torchlike downloads PyTorch finds too.
 
 Downloads write to a ``.partial`` file next to the target and move it into place only after the
 SHA-256 prefix (when one is asked for) has been checked, so a failed or tampered download never
-leaves a file behind. Checkpoints are read with :func:`torchlike.load`, which never runs pickled
-code (``weights_only`` is accepted and has no further effect).
+leaves a file behind. Checkpoints are read with :func:`torchlike.load`; ``weights_only`` is passed
+to it, as PyTorch passes it to ``torch.load``.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def load_state_dict_from_url(
         check_hash: require the file's SHA-256 to start with the hex digits after the last
             ``-`` of its name (``resnet18-f37072fd.pth``), PyTorch's naming convention.
         file_name: the cached file's name instead of the URL's.
-        weights_only: accepted for PyTorch's signature; torchlike never unpickles code.
+        weights_only: passed to :func:`torchlike.load` (PyTorch's default here is False).
     """
     from .serialization import load as _load
 
@@ -152,7 +152,7 @@ def load_state_dict_from_url(
             member = zf.infolist()[0]
             _safe_extract(zf, model_dir)
         cached_file = os.path.join(model_dir, member.filename)
-    return _load(cached_file, map_location=map_location)
+    return _load(cached_file, map_location=map_location, weights_only=weights_only)
 
 
 def _is_legacy_zip(filename: str) -> bool:
