@@ -473,3 +473,16 @@ def test_file_mode_is_torchs(tmp_path, existing):
         modes.append(stat.S_IMODE(os.stat(path).st_mode))
     assert modes[0] == modes[1]
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_disable_byteorder_record(tmp_path):
+    """``torch.save(..., _disable_byteorder_record=True)``: torch 2.13 writes the ``byteorder``
+    record all the same, and so does torchlike; torch reads the file."""
+    names = []
+    for lib in (ref, tl):
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save({"w": lib.arange(3.0)}, path, _disable_byteorder_record=True)
+        with zipfile.ZipFile(path) as zf:
+            names.append(sorted(n.split("/", 1)[1] for n in zf.namelist()))
+        assert ref.equal(ref.load(path)["w"], ref.arange(3.0))
+    assert ("byteorder" in names[0]) == ("byteorder" in names[1])

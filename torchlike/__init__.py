@@ -111,6 +111,16 @@ from ._ops.linalg import (  # noqa: F401
     vdot,
 )
 from ._ops.linalg import inv as inverse  # noqa: F401
+from ._deprecated import (  # noqa: F401
+    chain_matmul,
+    cholesky,
+    eig,
+    lstsq,
+    matrix_rank,
+    qr,
+    solve,
+    symeig,
+)
 from ._ops.random_ops import bernoulli, multinomial, poisson  # noqa: F401
 from ._ops.pointwise import *  # noqa: F401,F403
 from ._ops.pointwise import abs, pow, round  # noqa: F401
@@ -259,3 +269,8 @@ from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from . import cpu  # noqa: E402
 from . import distributions  # noqa: E402
 from . import distributed  # noqa: E402
+
+from ._ops import _out  # noqa: E402
+
+_out.install(globals())  # out=: every op taking PyTorch's out= writes it (see _ops/_out.py)
+_out.install_methods(Tensor)  # Tensor methods reject out= as PyTorch's do

@@ -68,7 +68,7 @@ class Tensor:
         dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         if not args:
             arr = jnp.zeros((0,), dt.np)
-        elif len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        elif len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             arr = _to_array(args[0], dt)
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
@@ -473,23 +473,23 @@ class Tensor:
 
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import zeros
 
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*sizes, size=size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import ones
 
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*sizes, size=size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import full
 
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return self.new_zeros(*sizes, size=size, dtype=dtype, requires_grad=requires_grad)
 
 
 _LEGACY_TYPE = {

@@ -31,7 +31,7 @@ _FUNCTIONS = {
         arccos atan arctan sinh cosh tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid erf
         erfc erfinv lgamma digamma reciprocal neg negative abs absolute sign sgn square relu floor
         ceil trunc fix frac round isnan isinf isfinite nan_to_num clamp clip clamp_min clamp_max
-        where lerp logaddexp logaddexp2 xlogy copysign float_power fmax fmin heaviside
+        lerp logaddexp logaddexp2 xlogy copysign float_power fmax fmin heaviside
         bitwise_left_shift bitwise_right_shift gcd lcm isclose allclose equal addcmul addcdiv
         sinc deg2rad rad2deg logit signbit isposinf isneginf positive""",
     reduction: """sum nansum prod mean nanmean var std var_mean std_mean amax amin max min argmax
@@ -74,6 +74,14 @@ def _cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 Tensor.cumsum_ = _cumsum_
+
+
+def _where(self: Tensor, condition, other) -> Tensor:
+    """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+    return pointwise.where(condition, self, other)
+
+
+Tensor.where = _where
 Tensor.inverse = linalg.inv
 Tensor.pinverse = linalg.pinv
 Tensor.svd = linalg.svd_legacy

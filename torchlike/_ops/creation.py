@@ -7,6 +7,7 @@ Arrays coming from NumPy are always copied (``jnp.asarray`` may alias host memor
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 
 import jax
@@ -99,15 +100,39 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return Tensor._wrap(jnp.array(arr, copy=True))
 
 
-def _size(size: Sequence) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    out = tuple(int(s) for s in size)
+def size_arg(fn: str, sizes: Sequence, size=None) -> tuple[int, ...]:
+    """The shape a ``*size`` function was called with, in every form PyTorch takes:
+    ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(torch.Size([2, 3]))``, ``f(size=(2, 3))``;
+    sizes are ints (or anything with ``__index__``: NumPy ints, one-element int tensors)."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{fn}() got multiple values for argument 'size'")
+        sizes = (size,)
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = sizes[0]
+    elif len(sizes) == 1 and not _is_index(sizes[0]):
+        raise TypeError(
+            f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+            f"{type(sizes[0]).__name__}"
+        )
+    bad = next((i for i, s in enumerate(sizes) if not _is_index(s)), None)
+    if bad is not None:
+        raise TypeError(
+            f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+            f"type {type(sizes[bad]).__name__} at pos {bad}"
+        )
+    out = tuple(operator.index(s) for s in sizes)
     if any(s < 0 for s in out):
         raise RuntimeError(
             f"Trying to create tensor with negative dimension {min(out)}: {list(out)}"
         )
     return out
+
+
+def _is_index(s) -> bool:
+    if isinstance(s, Tensor):
+        return s.numel() == 1 and not s.is_floating_point() and not s.is_complex()
+    return not isinstance(s, bool) and hasattr(type(s), "__index__")
 
 
 def _dt(dtype, default=None) -> _dtype.dtype:
@@ -116,16 +141,23 @@ def _dt(dtype, default=None) -> _dtype.dtype:
     return default or _dtype.get_default_dtype()
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(jnp.zeros(_size(size), _dt(dtype).np), requires_grad, device)
+def zeros(
+    *sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
+    shape = size_arg("zeros", sizes, size)
+    return _finish(jnp.zeros(shape, _dt(dtype).np), requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(jnp.ones(_size(size), _dt(dtype).np), requires_grad, device)
+def ones(
+    *sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False
+) -> Tensor:
+    shape = size_arg("ones", sizes, size)
+    return _finish(jnp.ones(shape, _dt(dtype).np), requires_grad, device)
 
 
 def empty(
-    *size,
+    *sizes,
+    size=None,
     out=None,
     dtype=None,
     layout=None,
@@ -135,14 +167,15 @@ def empty(
     memory_format=None,
 ) -> Tensor:
     """Uninitialised in PyTorch; zeros here (JAX has no uninitialised memory)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    shape = size_arg("empty", sizes, size)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full(
     size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
 ) -> Tensor:
     dt = _dt(dtype, _dtype.scalar_dtype(fill_value))
-    return _finish(jnp.full(_size((size,)), fill_value, dt.np), requires_grad, device)
+    return _finish(jnp.full(size_arg("full", (size,)), fill_value, dt.np), requires_grad, device)
 
 
 def _like(fn, input: Tensor, dtype, requires_grad, device, *args) -> Tensor:
@@ -182,11 +215,24 @@ def full_like(
 
 
 def arange(
-    start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+    start=None,
+    end=None,
+    step=1,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
 ) -> Tensor:
-    """``torch.arange``: int64 when all of start/end/step are ints, else the default float."""
+    """``torch.arange``: ``arange(end)``, ``arange(start, end[, step])`` or keywords (``start``
+    defaults to 0); int64 when all of start/end/step are ints, else the default float."""
     if end is None:
+        if start is None:
+            raise TypeError("arange() missing required argument 'end'")
         start, end = 0, start
+    elif start is None:
+        start = 0
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
@@ -238,14 +284,15 @@ def eye(
 # -- random ---------------------------------------------------------------------------------------
 
 
-def _draw(sample, size, dtype, generator, requires_grad, device) -> Tensor:
+def _draw(sample, shape, dtype, generator, requires_grad, device) -> Tensor:
     dt = _dt(dtype)
     key = next_key(generator)
-    return _finish(sample(key, _size(size), dt), requires_grad, device)
+    return _finish(sample(key, shape, dt), requires_grad, device)
 
 
 def rand(
-    *size,
+    *sizes,
+    size=None,
     generator: Generator | None = None,
     out=None,
     dtype=None,
@@ -256,7 +303,7 @@ def rand(
     """Uniform on [0, 1)."""
     return _draw(
         lambda k, s, dt: jax.random.uniform(k, s, dt.np),
-        size,
+        size_arg("rand", sizes, size),
         dtype,
         generator,
         requires_grad,
@@ -265,7 +312,8 @@ def rand(
 
 
 def randn(
-    *size,
+    *sizes,
+    size=None,
     generator: Generator | None = None,
     out=None,
     dtype=None,
@@ -276,7 +324,7 @@ def randn(
     """Standard normal."""
     return _draw(
         lambda k, s, dt: jax.random.normal(k, s, dt.np),
-        size,
+        size_arg("randn", sizes, size),
         dtype,
         generator,
         requires_grad,
@@ -296,13 +344,17 @@ def randint(
     device=None,
     requires_grad=False,
 ) -> Tensor:
-    """Integers uniform on [low, high); int64 by default."""
-    if high is None:
+    """Integers uniform on [low, high); int64 by default. PyTorch's two forms:
+    ``randint(high, size)`` and ``randint(low, high, size)`` (each also with keywords)."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing 1 required positional argument: 'size'")
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.int64
-    arr = jax.random.randint(next_key(generator), _size((size,)), low, high, dtype=jnp.int64)
+    shape = size_arg("randint", (size,))
+    arr = jax.random.randint(next_key(generator), shape, low, high, dtype=jnp.int64)
     return _finish(arr.astype(dt.np), requires_grad, device)
 
 
@@ -365,5 +417,5 @@ def normal(
             "normal() received an invalid combination of arguments: size is required "
             "when mean and std are numbers"
         )
-    z = randn(*_size((size,)), generator=generator, dtype=dtype)
+    z = randn(size_arg("normal", (size,)), generator=generator, dtype=dtype)
     return _finish((z._data * std + mean).astype(z._data.dtype), requires_grad, device)

@@ -78,6 +78,7 @@ def save(
     pickle_module: Any = None,
     pickle_protocol: int = 2,
     _use_new_zipfile_serialization: bool = True,
+    _disable_byteorder_record: bool = False,
     *,
     format: str | None = None,  # noqa: A002
 ) -> None:
@@ -88,6 +89,8 @@ def save(
             strings, or a whole module.
         f: a path, or a binary file object (then the torch format).
         format: ``"orbax"``, ``"torch"`` or ``"safetensors"``; by default from ``f``'s suffix.
+        _disable_byteorder_record: accepted as PyTorch's, whose 2.13 archive writer records the
+            byte order whatever this says; so does torchlike's.
 
     A path is written atomically in every format: a reader sees the old or the new content.
     ``pickle_module`` and a protocol other than 2 are not supported (the pickle is PyTorch's).
