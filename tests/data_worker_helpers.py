@@ -175,10 +175,14 @@ def _ops():
     x = tl.arange(20.0).reshape(5, 4) / 7 - 1
     idx = tl.tensor([0, 3, 1])
     return {
-        "tensor": lambda: tl.tensor([[1, 2], [3, 4]]),
-        "arith": lambda: (x * 3 + 1) / 2 - x**2,
+        "tensor": lambda: (tl.tensor([[1, 2], [3, 4]]), tl.from_numpy(np.arange(6.0)) * 2),
+        "arith": lambda: ((x * 3 + 1) / 2 - x**2, tl.tensor([7, -7]) // 2, x.abs().sqrt()),
         "index": lambda: tl.cat([x[2], x[idx].flatten(), x[1:4, ::2].flatten()]),
-        "reductions": lambda: (x.sum(0), x.mean(1), x.max(1).values, x.argmax(1), x @ x.T),
+        "shape": lambda: (x.view(4, 5).permute(1, 0).unsqueeze(0), tl.stack([x, x]), x.flip(0)),
+        "casts": lambda: (x.long(), tl.arange(6).float() / 255.0, (x > 0).int()),
+        "reductions": lambda: (x.sum(0), x.mean(1), x.max(1).values, x.argmax(1), x.std()),
+        "linear": lambda: (x @ x.T, tl.softmax(x, 1), tl.nn.functional.one_hot(idx, 4)),
+        "elementwise": lambda: (tl.where(x > 0, x, -x), x.clamp(-0.5, 0.5), tl.exp(x).log()),
         "random": lambda: (tl.manual_seed(3), tl.rand(4), tl.randn(3), tl.randint(0, 9, (5,))),
     }
 

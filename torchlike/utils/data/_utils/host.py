@@ -55,7 +55,8 @@ def _host(x):
 def _aval_out(prim, args, params):
     from jax._src import core
 
-    out, _ = prim.abstract_eval(*[core.typeof(a) for a in args], **params)
+    avals = [a.aval if isinstance(a, _HostArray) else core.typeof(a) for a in args]
+    out, _ = prim.abstract_eval(*avals, **params)
     return out
 
 
@@ -68,10 +69,15 @@ def _host_array_type():
     ``jax.Array``'s metaclass is extended, in this process only, to say so."""
     global _HostArray
     if _HostArray is None:
+        from jax._src import core
         from jax._src.basearray import Array
 
         class HostArray(np.ndarray):
-            pass
+            weak_type = False  # as JAX's (a Python scalar's array takes the other's dtype)
+
+            @property
+            def aval(self):
+                return core.ShapedArray(self.shape, self.dtype, weak_type=self.weak_type)
 
         base_meta = type(Array)
 
@@ -93,7 +99,9 @@ def _fit(value, aval):
         arr = arr.astype(aval.dtype)
     if arr.shape != tuple(aval.shape):
         arr = np.broadcast_to(arr, aval.shape).copy()
-    return arr.view(_HostArray)
+    out = arr.view(_HostArray)
+    out.weak_type = bool(getattr(aval, "weak_type", False))
+    return out
 
 
 def _int_div(a, b):
@@ -408,7 +416,7 @@ def _apply(prim, *args, **params):
     if name == "device_put":
         return _device_put(*args)
     if name in ("stage", "copy", "copy_p") and len(args) == 1:
-        return np.array(_host(args[0])).view(_HostArray)
+        return _device_put(args[0])[0]
     if name in ("pjit", "jit", "closed_call", "core_call"):
         return _call_jaxpr(*args, **params)
     kernel = _KERNELS.get(name, False)
@@ -429,7 +437,14 @@ def _apply(prim, *args, **params):
 
 
 def _device_put(*xs, **_):
-    return [np.array(_host(x), copy=False).view(_HostArray) for x in xs]
+    from jax._src import dtypes
+
+    outs = []
+    for x in xs:
+        out = np.array(_host(x)).view(_HostArray)
+        out.weak_type = dtypes.is_weakly_typed(x)
+        outs.append(out)
+    return outs
 
 
 def _primitives():
