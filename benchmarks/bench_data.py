@@ -17,11 +17,10 @@ torchlike's datasets hand ``DataLoader`` whole batches when the transform ends i
 (same numbers as per image). That, not a different amount of work per image, is most of the
 difference in the 0-worker rows.
 
-Each side runs in its own fresh process (PyTorch's never imports JAX, so its default ``fork``
-workers are safe). With workers, the first epoch includes building the loader and starting the
-workers (torchlike forks them from its fork server, which it starts first; PyTorch ``fork``s
-them from the main process); a second epoch with ``persistent_workers=True`` shows the steady
-state.
+Each side runs in its own fresh process. With workers, the first epoch includes building the
+loader and starting the workers (both ``fork`` them from the main process; torchlike's run
+torchlike on NumPy there, see ``torchlike/utils/data/_utils/host.py``); a second epoch with
+``persistent_workers=True`` shows the steady state.
 Throughput is images per second; the ratio column is torchlike / PyTorch (> 1: torchlike faster).
 
     python benchmarks/bench_data.py                 # both datasets, 0 and 2 workers
@@ -118,10 +117,8 @@ def run_torchlike(cifar_n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         cifar = cifar_dataset(*cifar_arrays(cifar_n), aug, Path(tmp))
     out = {}
-    # The loaders with workers come first, built before the process has started JAX (as in a
-    # script that builds its data pipeline before its model): the fork server is then forked
-    # from this process. Built after JAX has started, it is a fresh interpreter that imports
-    # torchlike, and the first epoch with workers pays about one second more.
+    # The loaders with workers come first (forked workers do not depend on whether JAX has
+    # started; the order is kept so that numbers compare with earlier runs).
     for workers in (2, 0):
         for name, ds in (("fashion_mnist", fashion), ("cifar_shaped", cifar)):
 

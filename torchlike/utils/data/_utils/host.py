@@ -79,6 +79,9 @@ def _host_array_type():
             def aval(self):
                 return core.ShapedArray(self.shape, self.dtype, weak_type=self.weak_type)
 
+            def __reduce_ex__(self, protocol):  # sent to the main process: a NumPy array
+                return self.view(np.ndarray).__reduce_ex__(protocol)
+
         base_meta = type(Array)
 
         class HostAwareMeta(base_meta):
