@@ -67,8 +67,12 @@ def reads(code, name: str, attribute: bool) -> bool:
     )
 
 
-def training_step(module, optimizers, batch, batch_idx, flags: _Flags):
-    """One batch of ``fit``: Lightning's automatic (or the user's manual) optimisation."""
+def training_step(module, batch, batch_idx, flags: _Flags, *optimizers):
+    """One batch of ``fit``: Lightning's automatic (or the user's manual) optimisation.
+
+    The optimizers are separate arguments, not a list: ``torchlike.compile`` brings an
+    optimizer's hyperparameters (a learning rate a scheduler changed) into the program for
+    optimizers among the arguments."""
     trainer = flags.trainer
     state = module._pl
     state.logs, state.deferred, state.steps_taken = [], [], 0

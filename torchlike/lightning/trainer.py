@@ -563,7 +563,7 @@ class Trainer:
 
             idx = tensor(batch_idx) if uses else 0
         flags = _step._Flags(self, batch_idx % k == 0, steps, k, clock)
-        out, logs, taken, deferred = self._train_fn(module, self.optimizers, batch, idx, flags)
+        out, logs, taken, deferred = self._train_fn(module, batch, idx, flags, *self.optimizers)
         module._pl.logs, module._pl.deferred = [], []  # the trace's lists hold its tracers
         for fn in deferred:
             fn()
