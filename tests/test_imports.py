@@ -136,6 +136,12 @@ BEHAVIOUR = [
         None,
         "",
     ),
+    (
+        "from torch.utils.model_zoo import load_url\nimport torch.hub\n"
+        "assert load_url is torch.hub.load_state_dict_from_url",
+        None,
+        "",
+    ),
     ("import torch.no_such_module", "ImportError", "'torch.no_such_module'"),
     ("import torchvision.no_such_module", "ImportError", "'torchvision.no_such_module'"),
     ("import torch.multiprocessing.spawn", "ImportError", "'torch.multiprocessing.spawn'"),
