@@ -23,9 +23,9 @@ def conv(sd, p, x, **kw):
     return F.conv2d(x, sd[p + ".weight"], sd.get(p + ".bias"), **kw)
 
 
-def bn(sd, p, x):
+def bn(sd, p, x, eps=1e-5):
     w, b = sd[p + ".weight"], sd[p + ".bias"]
-    return F.batch_norm(x, sd[p + ".running_mean"], sd[p + ".running_var"], w, b, False, 0.0, 1e-5)
+    return F.batch_norm(x, sd[p + ".running_mean"], sd[p + ".running_var"], w, b, False, 0.0, eps)
 
 
 def linear(sd, p, x):
@@ -76,12 +76,72 @@ def ref_squeezenet(sd, x, version):
     return F.adaptive_avg_pool2d(x, 1).flatten(1)
 
 
-def cna(sd, p, x, act, **kw):
+def cna(sd, p, x, act, eps=1e-5, **kw):
     """Conv2dNormActivation: conv (padding (k-1)//2), BatchNorm, activation."""
     k = sd[p + ".0.weight"].shape[-1]
     groups = x.shape[1] // sd[p + ".0.weight"].shape[1]
-    x = bn(sd, p + ".1", conv(sd, p + ".0", x, padding=(k - 1) // 2, groups=groups, **kw))
+    x = bn(sd, p + ".1", conv(sd, p + ".0", x, padding=(k - 1) // 2, groups=groups, **kw), eps)
     return act(x) if act else x
+
+
+def squeeze_excite(sd, p, x, act, gate):
+    s = act(conv(sd, p + ".fc1", F.adaptive_avg_pool2d(x, 1)))
+    return x * gate(conv(sd, p + ".fc2", s))
+
+
+def ref_mobilenet_v3(sd, x, rows):
+    hs = F.hardswish
+    x = cna(sd, "features.0", x, hs, 1e-3, stride=2)
+    for i, (cin, _k, exp, cout, se, act, s, _d) in enumerate(rows, 1):
+        a = hs if act == "HS" else F.relu
+        p, j, y = f"features.{i}.block", 0, x
+        if exp != cin:
+            y, j = cna(sd, f"{p}.0", y, a, 1e-3), 1
+        y, j = cna(sd, f"{p}.{j}", y, a, 1e-3, stride=s), j + 1
+        if se:
+            y, j = squeeze_excite(sd, f"{p}.{j}", y, F.relu, F.hardsigmoid), j + 1
+        y = cna(sd, f"{p}.{j}", y, None, 1e-3)
+        x = x + y if s == 1 and cin == cout else y
+    x = cna(sd, f"features.{len(rows) + 1}", x, hs, 1e-3)
+    x = hs(linear(sd, "classifier.0", F.adaptive_avg_pool2d(x, 1).flatten(1)))
+    return linear(sd, "classifier.3", x)
+
+
+def ref_efficientnet(sd, x, setting):
+    x = cna(sd, "features.0", x, F.silu, stride=2)
+    for si, (e, _k, s, cin, cout, n) in enumerate(setting, 1):
+        for b in range(n):
+            ci, st = (cin, s) if b == 0 else (cout, 1)
+            p, j, y = f"features.{si}.{b}.block", 0, x
+            if e != 1:
+                y, j = cna(sd, f"{p}.0", y, F.silu), 1
+            y, j = cna(sd, f"{p}.{j}", y, F.silu, stride=st), j + 1
+            y, j = squeeze_excite(sd, f"{p}.{j}", y, F.silu, torch.sigmoid), j + 1
+            y = cna(sd, f"{p}.{j}", y, None)
+            x = x + y if st == 1 and ci == cout else y
+    x = cna(sd, f"features.{len(setting) + 1}", x, F.silu)
+    return linear(sd, "classifier.1", F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def ref_vit(sd, x, patch, layers, heads, hidden):
+    def ln(p, t):
+        return F.layer_norm(t, (hidden,), sd[p + ".weight"], sd[p + ".bias"], 1e-6)
+
+    n = x.shape[0]
+    x = conv(sd, "conv_proj", x, stride=patch).reshape(n, hidden, -1).permute(0, 2, 1)
+    x = torch.cat([sd["class_token"].expand(n, -1, -1), x], 1) + sd["encoder.pos_embedding"]
+    for i in range(layers):
+        p = f"encoder.layers.encoder_layer_{i}"
+        w, bias = sd[p + ".self_attention.in_proj_weight"], sd[p + ".self_attention.in_proj_bias"]
+        q, k, v = (
+            t.reshape(n, -1, heads, hidden // heads).transpose(1, 2)
+            for t in F.linear(ln(p + ".ln_1", x), w, bias).chunk(3, -1)
+        )
+        y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(n, -1, hidden)
+        x = x + linear(sd, p + ".self_attention.out_proj", y)
+        y = F.gelu(linear(sd, p + ".mlp.0", ln(p + ".ln_2", x)))
+        x = x + linear(sd, p + ".mlp.3", y)
+    return linear(sd, "heads.head", ln("encoder.ln", x)[:, 0])
 
 
 def ref_mobilenet_v2(sd, x, setting):
@@ -107,6 +167,12 @@ def ref_mobilenet_v2(sd, x, setting):
 # --- the table --------------------------------------------------------------------------------
 
 SMALL_VGG = [16, "M", 32, 32, "M", 512, "M"]
+V3_ROWS = [
+    (16, 3, 16, 16, True, "RE", 2, 1),
+    (16, 3, 72, 24, False, "RE", 2, 1),
+    (24, 5, 88, 24, True, "HS", 1, 1),
+]
+B0_STAGES = [(1, 3, 1, 32, 16, 1), (6, 5, 2, 16, 24, 2)]
 V2_SETTING = [[1, 16, 1, 1], [6, 24, 2, 2], [2, 32, 1, 1]]
 
 CASES = {
@@ -120,11 +186,6 @@ CASES = {
         (2, 3, 32, 32),
     ),
     "alexnet": (lambda: models.alexnet(num_classes=7), ref_alexnet, (2, 3, 63, 63)),
-    "squeezenet1_0": (
-        lambda: models.squeezenet1_0(num_classes=7),
-        lambda sd, x: ref_squeezenet(sd, x, "1_0"),
-        (2, 3, 35, 35),
-    ),
     "squeezenet1_1": (
         lambda: models.squeezenet1_1(num_classes=7),
         lambda sd, x: ref_squeezenet(sd, x, "1_1"),
@@ -135,6 +196,27 @@ CASES = {
             num_classes=7, width_mult=0.5, inverted_residual_setting=V2_SETTING
         ),
         lambda sd, x: ref_mobilenet_v2(sd, x, V2_SETTING),
+        (2, 3, 32, 32),
+    ),
+    "mobilenet_v3": (
+        lambda: models.MobileNetV3(
+            [models.mobilenetv3.InvertedResidualConfig(*r, width_mult=1.0) for r in V3_ROWS],
+            64,
+            num_classes=7,
+        ),
+        lambda sd, x: ref_mobilenet_v3(sd, x, V3_ROWS),
+        (2, 3, 32, 32),
+    ),
+    "efficientnet": (
+        lambda: models.EfficientNet(
+            [models.MBConvConfig(*r) for r in B0_STAGES], dropout=0.2, num_classes=7
+        ),
+        lambda sd, x: ref_efficientnet(sd, x, B0_STAGES),
+        (2, 3, 32, 32),
+    ),
+    "vit": (
+        lambda: models.VisionTransformer(32, 16, 2, 2, 16, 32, num_classes=7),
+        lambda sd, x: ref_vit(sd, x, 16, 2, 2, 16),
         (2, 3, 32, 32),
     ),
 }

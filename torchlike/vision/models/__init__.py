@@ -3,10 +3,13 @@ its pretrained-weights API (``resnet18(weights=ResNet18_Weights.DEFAULT)``, ``ge
 ``list_models``); the official checkpoint files load from the hub cache."""
 
 from . import alexnet as _alexnet_module
+from . import efficientnet as _efficientnet_module
 from . import mobilenetv2 as _mobilenetv2_module
+from . import mobilenetv3 as _mobilenetv3_module
 from . import resnet as _resnet_module
 from . import squeezenet as _squeezenet_module
 from . import vgg as _vgg_module
+from . import vision_transformer as _vit_module
 from ._api import (
     Weights,
     WeightsEnum,
@@ -17,10 +20,13 @@ from ._api import (
     list_models,
 )
 from .alexnet import *  # noqa: F403
+from .efficientnet import *  # noqa: F403
 from .mobilenetv2 import *  # noqa: F403
+from .mobilenetv3 import *  # noqa: F403
 from .resnet import *  # noqa: F403
 from .squeezenet import *  # noqa: F403
 from .vgg import *  # noqa: F403
+from .vision_transformer import *  # noqa: F403
 
 __all__ = [
     "Weights",
@@ -31,5 +37,14 @@ __all__ = [
     "get_weight",
     "list_models",
 ]
-for _m in (_alexnet_module, _mobilenetv2_module, _resnet_module, _squeezenet_module, _vgg_module):
+for _m in (
+    _alexnet_module,
+    _efficientnet_module,
+    _mobilenetv2_module,
+    _mobilenetv3_module,
+    _resnet_module,
+    _squeezenet_module,
+    _vgg_module,
+    _vit_module,
+):
     __all__ += _m.__all__
