@@ -169,11 +169,10 @@ class DyingLarge(Planes):
         return super().__getitem__(i)
 
 
-def _ops():
+def _ops(x, idx):
+    """The ops table, over ``x`` (5x4 float32) and ``idx`` (int64 indices)."""
     import torchlike as tl
 
-    x = tl.arange(20.0).reshape(5, 4) / 7 - 1
-    idx = tl.tensor([0, 3, 1])
     return {
         "tensor": lambda: (tl.tensor([[1, 2], [3, 4]]), tl.from_numpy(np.arange(6.0)) * 2),
         "arith": lambda: ((x * 3 + 1) / 2 - x**2, tl.tensor([7, -7]) // 2, x.abs().sqrt()),
@@ -191,12 +190,15 @@ class Ops(Dataset):
     """Item ``k``: the ``k``-th of a table of torchlike ops, made where the item is loaded (in a
     forked worker: on NumPy, see ``_utils/host.py``), as NumPy arrays."""
 
-    names = list(_ops())
+    names = list(_ops(None, None))  # (nothing computed: importing this starts no JAX)
 
     def __len__(self) -> int:
         return len(self.names)
 
     def __getitem__(self, k: int):
-        out = _ops()[self.names[k]]()
+        import torchlike as tl
+
+        x = tl.arange(20.0).reshape(5, 4) / 7 - 1
+        out = _ops(x, tl.tensor([0, 3, 1]))[self.names[k]]()
         outs = out if isinstance(out, tuple) else (out,)
         return [o.numpy() for o in outs if hasattr(o, "numpy")]
