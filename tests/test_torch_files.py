@@ -460,6 +460,20 @@ def test_environment_switches_act_as_in_torch(tmp_path, monkeypatch, name):
     assert outcomes[0] == outcomes[1]
 
 
+@pytest.mark.parametrize("weights_only", [None, True, False])
+def test_explicit_pickle_module(tmp_path, weights_only):
+    """``pickle_module=pickle``: ``weights_only`` then defaults to False; True is an error."""
+    path = tmp_path / "a.pt"
+    ref.save({"a": np.arange(3)}, path)
+    outcomes = []
+    for lib in (ref, tl):
+        try:
+            outcomes.append(_norm(lib.load(path, pickle_module=pickle, weights_only=weights_only)))
+        except Exception as e:
+            outcomes.append((type(e).__name__, str(e)))
+    assert outcomes[1] == outcomes[0]
+
+
 @pytest.mark.parametrize("existing", [None, 0o640])
 def test_file_mode_is_torchs(tmp_path, existing):
     """A new file gets 0o666 less the umask, a replaced one keeps its mode, as ``torch.save``."""

@@ -41,6 +41,7 @@ legacy (pre-1.6, non-zip) format is not read.
 from __future__ import annotations
 
 import os
+import pickle
 import warnings
 from typing import IO, Any
 
@@ -93,11 +94,17 @@ def save(
             byte order whatever this says; so does torchlike's.
 
     A path is written atomically in every format: a reader sees the old or the new content.
-    ``pickle_module`` and a protocol other than 2 are not supported (the pickle is PyTorch's).
+    ``pickle_module`` other than ``pickle`` itself and a protocol other than 2 are not supported
+    (the pickle is PyTorch's).
     """
-    if pickle_module is not None or pickle_protocol != 2 or not _use_new_zipfile_serialization:
+    if pickle_module not in (None, pickle) or pickle_protocol != 2:
         raise NotImplementedError(
             "torchlike.save writes PyTorch's zip format with pickle protocol 2 only"
+        )
+    if not _use_new_zipfile_serialization:
+        raise NotImplementedError(
+            "torchlike.save does not write PyTorch's legacy (pre-1.6) format; "
+            "_use_new_zipfile_serialization=False asks for it"
         )
     fmt = format or _format_of(f)
     if fmt not in _FORMATS:
@@ -139,9 +146,13 @@ def load(
 
     Returns torchlike tensors, with dtypes, sharing between tensors and dict order preserved.
     """
-    if pickle_module is not None:
-        raise NotImplementedError("torchlike.load takes no pickle_module (it uses pickle)")
+    if pickle_module not in (None, pickle):
+        raise NotImplementedError("torchlike.load reads with the pickle module only")
+    if weights_only is None and pickle_module is not None:
+        weights_only = False  # PyTorch's default with an explicit pickle_module
     weights_only = _weights_only(weights_only)
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
     if pickle_load_args and weights_only:
         warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=2)
     options = {} if weights_only else {"encoding": "utf-8", **pickle_load_args}
