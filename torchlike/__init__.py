@@ -269,6 +269,7 @@ from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from . import cpu  # noqa: E402
 from . import distributions  # noqa: E402
 from . import distributed  # noqa: E402
+from . import hub, onnx  # noqa: E402  (torch.hub / torch.onnx after `import torch`)
 
 from ._ops import _out  # noqa: E402
 
