@@ -292,6 +292,54 @@ def test_plateau_scheduler_and_early_stopping_acted(runs):
     assert min(real["lr"]) < 0.2 and real["epochs"] < 6  # the comparison covers both
 
 
+def fit_classifier(L, torch, path, epochs: int, resume: bool) -> list[float]:
+    """Train the classifier for ``epochs`` (continuing the checkpoint at ``path`` when
+    ``resume``, else from the shared initial weights, saving to ``path`` at the end); returns
+    the losses of the steps run."""
+    module_cls, data, options = make_programs(L, torch)["classifier"]
+    model = module_cls()
+    if not resume:
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in initial_weights(model).items()})
+    losses: list[float] = []
+
+    class Recorder(L.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            losses.append(float(outputs["loss"]))
+
+    args = dict(
+        options,
+        max_epochs=epochs,
+        callbacks=[Recorder()],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+    )
+    if L is not tll:
+        args["enable_model_summary"] = False
+    trainer = L.Trainer(**args)
+    trainer.fit(model, datamodule=data(), ckpt_path=path if resume else None)
+    if not resume:
+        trainer.save_checkpoint(path)
+    return losses
+
+
+def test_checkpoints_cross_between_torchlike_and_lightning(runs, tmp_path):
+    """A torchlike .ckpt resumed by real Lightning, and a Lightning .ckpt resumed by
+    torchlike.lightning, continue with the losses of Lightning's uninterrupted run (whose
+    ``outputs["loss"]`` is the loss divided by ``accumulate_grad_batches=2``)."""
+    import pytorch_lightning as pl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_classifier(pl, real_torch, str(tmp_path / "pl.ckpt"), 1, resume=False)
+        fit_classifier(tll, tl, str(tmp_path / "tl.ckpt"), 1, resume=False)
+        pl_from_tl = fit_classifier(pl, real_torch, str(tmp_path / "tl.ckpt"), 2, resume=True)
+    tl_from_pl = fit_classifier(tll, tl, str(tmp_path / "pl.ckpt"), 2, resume=True)
+    uninterrupted = np.asarray(runs["classifier", "lightning"]["loss"][8:]) / 2
+    np.testing.assert_allclose(pl_from_tl, uninterrupted, rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(tl_from_pl, uninterrupted, rtol=2e-5, atol=1e-6)
+
+
 SUBPROCESS_PROGRAM = textwrap.dedent(
     """
     import os, signal, sys

@@ -39,7 +39,8 @@ def _pair(total: dict, current: dict, **extra) -> dict:
 def loops_state(trainer) -> dict:
     """The ``loops`` entry: Lightning's counters, filled from the trainer's position."""
     epochs_done = trainer.current_epoch
-    in_epoch = trainer._batches_in_epoch
+    started = epochs_done + 1 if trainer._in_epoch else epochs_done
+    in_epoch = trainer._batches_in_epoch if trainer._in_epoch else 0
     steps = trainer.global_step
     batches = trainer._total_batches
     opt = _pair(
@@ -72,9 +73,7 @@ def loops_state(trainer) -> dict:
         "epoch_loop.val_loop.batch_progress": _pair(
             _progress(0), _progress(0), is_last_batch=False
         ),
-        "epoch_progress": _pair(
-            _progress(epochs_done + 1, epochs_done), _progress(epochs_done + 1, epochs_done)
-        ),
+        "epoch_progress": _pair(_progress(started, epochs_done), _progress(started, epochs_done)),
     }
     fit["epoch_progress"]["total"]["processed"] = epochs_done
     fit["epoch_progress"]["current"]["processed"] = epochs_done
@@ -130,9 +129,12 @@ def load_checkpoint(path, map_location=None) -> dict:
 
 
 def position(ckpt: dict) -> tuple[int, int]:
-    """(epoch, batches of that epoch already trained) from a checkpoint of either side."""
-    loops = ckpt.get("loops") or {}
-    fit = loops.get("fit_loop", {})
+    """(epoch to run next, batches of it already trained) from a checkpoint of either side."""
+    fit = (ckpt.get("loops") or {}).get("fit_loop", {})
+    epochs = fit.get("epoch_progress", {}).get("current", {})
+    if not epochs:
+        return int(ckpt["epoch"]) + 1, 0
+    if epochs["ready"] == epochs["completed"]:  # saved between epochs
+        return int(epochs["completed"]), 0
     batches = fit.get("epoch_loop.batch_progress", {}).get("current", {}).get("ready", 0)
-    epoch = fit.get("epoch_progress", {}).get("current", {}).get("completed", ckpt["epoch"])
-    return int(epoch), int(batches)
+    return int(epochs["completed"]), int(batches)

@@ -95,7 +95,10 @@ def _training_step(trainer, module, optimizers, batch, batch_idx, flags: _Flags)
             if flags.first_in_window:
                 trainer._call("on_before_zero_grad", optimizer)
                 module.optimizer_zero_grad(trainer.current_epoch, batch_idx, optimizer)
-            trainer._backward(loss / flags.accumulate if flags.accumulate > 1 else loss)
+            # Lightning's closure loss, which on_train_batch_end's outputs["loss"] is too
+            loss = loss / flags.accumulate if flags.accumulate > 1 else loss
+            out = {**out, "loss": loss} if isinstance(out, dict) else loss
+            trainer._backward(loss)
             if flags.steps:
                 trainer._optimizer_step(optimizer)
                 state.steps_taken = 1

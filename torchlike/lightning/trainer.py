@@ -229,6 +229,7 @@ class Trainer:
         self._eval_fn = _compile(_step.evaluation_step) if compile else _step.evaluation_step
         self._epoch_values: dict[str, list] = {}
         self._in_step = False
+        self._in_epoch = False
 
     # -- set-up --------------------------------------------------------------------------------
     def _make_loggers(self, logger) -> list[Logger]:
@@ -492,6 +493,7 @@ class Trainer:
                     _random.set_rng_state(rng_epoch)
             self._epoch_rng_state = _random.get_rng_state()
             self._batches_in_epoch = self._steps_in_epoch = 0
+            self._in_epoch = True
             self._call("on_train_epoch_start")
             batches = iter(train_loader)
             if skip:
@@ -620,6 +622,7 @@ class Trainer:
             self._update_schedulers("epoch", plateau=True, idx=self.current_epoch + 1)
         self._log_to_loggers(epoch_metrics, max(self._batches_that_stepped - 1, 0))
         self.current_epoch += 1
+        self._in_epoch = False
 
     def _run_validation(self, val_loader) -> None:
         pending, self._pending = self._pending, {}
@@ -797,9 +800,6 @@ class Trainer:
             "_batches_that_stepped", self.global_step
         )
         rng = ckpt.get("torchlike", {})
-        if batches >= self.num_training_batches:
-            self.current_epoch += 1
-            batches = 0
         if rng.get("rng_state") is not None and not batches:
             _random.set_rng_state(rng["rng_state"])
         if not batches:
