@@ -97,12 +97,15 @@ class _Slot:
         object.__setattr__(self.obj, "_grad", None if value is None else Tensor._wrap(value))
 
 
-def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int]]:
-    """Every mutable array reachable from ``roots``, each once, in a deterministic order; and
-    the ids of every object visited (modules and optimizers included)."""
+def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tuple]:
+    """Every mutable array reachable from ``roots``, each once, in a deterministic order; the
+    ids of every object visited (modules and optimizers included); and the plain lists and dicts
+    on modules that hold modules or tensors (or nothing yet), with their lengths: appending to
+    one (``self.layers.append(layer)``) announces no change, so each call checks them."""
     slots: list[_Slot] = []
     seen: set[int] = set()  # the slots' objects
     visited: set[int] = set()  # every object met, modules and optimizers included
+    guards: list[tuple[Any, int]] = []
 
     def add(obj, name: str) -> None:
         if id(obj) not in seen:
@@ -119,6 +122,8 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int]]:
                     add(node, name + "." + ".".join(map(str, path)) if path else name)
                 elif isinstance(node, (Tensor, Generator)):
                     add(node, name + "." + ".".join(map(str, path)))
+                elif isinstance(node, (list, dict)) and _holds_state(node):
+                    guards.append((node, len(node)))
         elif isinstance(obj, (list, tuple)) and depth < 4:
             for i, item in enumerate(obj):
                 visit(item, f"{name}[{i}]", depth + 1)
@@ -129,7 +134,12 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int]]:
     for name, obj in roots:
         visit(obj, name, 0)
     add(default_generator, "torch.default_generator")
-    return slots, visited | seen
+    return slots, visited | seen, tuple(guards)
+
+
+def _holds_state(container: list | dict) -> bool:
+    items = container.values() if isinstance(container, dict) else container
+    return not items or any(isinstance(v, (nnx.Pytree, nnx.Variable, Tensor)) for v in items)
 
 
 def _closure_roots(fn: Callable) -> list[tuple[str, Any]]:
@@ -225,11 +235,13 @@ class CompiledFunction:
         modes = (is_grad_enabled(), _amp_region())
         key = (structure, _structure_version[0], len(self._extra_roots), modes)
         plan = self._plans.get(key)
+        if plan is not None and any(len(c) != n for c, n in plan.guards):
+            plan = None  # a plain list of modules grew or shrank: scan again
         if plan is None:
             roots = [(f"arg{i}", a) for i, a in enumerate(args) if not _is_plain_tensor(a)]
             roots += [(k, v) for k, v in kwargs.items() if not _is_plain_tensor(v)]
             roots += _closure_roots(self._fn) + self._extra_roots
-            slots, known = _find_state(roots)
+            slots, known, guards = _find_state(roots)
             syncs = []
             for obj in [o for _, o in roots] + [s.obj for s in slots]:
                 if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
@@ -238,7 +250,8 @@ class CompiledFunction:
             # One object per distinct program: later lookups (here and in jax.jit's cache) then
             # match by identity instead of comparing graph definitions field by field.
             program = self._programs.setdefault(program, program)
-            plan = self._plans[key] = _Plan(slots, syncs, program, known, _global_mesh(roots))
+            plan = _Plan(slots, syncs, program, known, _global_mesh(roots), guards)
+            self._plans[key] = plan
         arg_slots = [
             _Slot(t, f"argument tensor {i}")
             for i, t in enumerate(tensors)
@@ -456,16 +469,23 @@ class CompiledFunction:
 class _Plan:
     """The state slots for one set of arguments, and the program they run."""
 
-    __slots__ = ("slots", "syncs", "program", "known", "mesh")
+    __slots__ = ("slots", "syncs", "program", "known", "mesh", "guards")
 
     def __init__(
-        self, slots: list, syncs: list, program: _Program, known: set[int], mesh=None
+        self,
+        slots: list,
+        syncs: list,
+        program: _Program,
+        known: set[int],
+        mesh=None,
+        guards: tuple = (),
     ) -> None:
         self.slots = slots
         self.syncs = syncs
         self.program = program
         self.known = known  # ids of every object the scan visited
         self.mesh = mesh  # the global mesh of a multi-process DDP, else None
+        self.guards = guards  # (plain container, its length when scanned)
 
 
 class _Program:
@@ -496,8 +516,32 @@ def _fingerprint(roots: list[tuple[str, Any]]) -> tuple:
         if hasattr(obj, "_compile_static"):
             out.append(obj._compile_static())
         elif isinstance(obj, nnx.Pytree):
-            out.append(nnx.graphdef(obj))
+            out.append(_ByValue.of(nnx.graphdef(obj)))
     return tuple(out)
+
+
+class _ByValue:
+    """A graph definition that cannot be hashed (a module holds a plain list or dict of
+    Python values, ``self.sizes = [64, 128]``), compared by value; its hash is its type's."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        try:
+            hash(value)
+        except TypeError:
+            return cls(value)
+        return value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _ByValue) and bool(self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash(type(self.value))
 
 
 @functools.cache

@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 from flax import nnx
 
@@ -102,7 +103,7 @@ class Module(nnx.Module):
             if isinstance(value, (Parameter, Module)):
                 what = "parameters" if isinstance(value, Parameter) else "module"
                 raise AttributeError(f"cannot assign {what} before Module.__init__() call")
-            return super().__setattr__(name, value)
+            return self._set_value(name, value, registered=False)
         current = vars(self).get(name)
         if value is current and value is not None:  # `module.weight -= x` re-assigns the same
             return
@@ -126,9 +127,47 @@ class Module(nnx.Module):
             value = Buffer(value, current.get_metadata("persistent", True))
         elif name in self._torch_order and value is None:
             pass  # a None parameter/buffer/module keeps its place, as in PyTorch
-        if name in self._torch_order or isinstance(value, Tensor):
-            value = nnx.data(value)  # registered slots stay NNX data even while None
-        super().__setattr__(name, value)
+        # registered slots stay NNX data even while None
+        self._set_value(name, value, registered=name in self._torch_order)
+
+    def _set_value(self, name: str, value: Any, registered: bool) -> None:
+        """Store an attribute as NNX data (registered slots, tensors, containers of modules or
+        arrays: see ``_holds_state``) or as static; a value JAX cannot take apart (a dict whose
+        keys cannot be sorted) is kept in ``_opaque_attrs``, out of NNX's graph."""
+        opaque = vars(self).get("_opaque_attrs")
+        if opaque is not None:
+            opaque.pop(name, None)
+        try:
+            data = registered or isinstance(value, Tensor) or _holds_state(value)
+        except (TypeError, ValueError):  # JAX cannot take it apart: keep it out of NNX's graph
+            if name in vars(self):
+                nnx.Module.__delattr__(self, name)
+            if opaque is None:
+                opaque = _Opaque()
+                object.__setattr__(self, "_opaque_attrs", opaque)
+            opaque[name] = value
+            return
+        super().__setattr__(name, nnx.data(value) if data else nnx.static(value))
+
+    def __getattr__(self, name: str) -> Any:
+        opaque = vars(self).get("_opaque_attrs")
+        if opaque is not None and name in opaque:
+            return opaque[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def _check_value(self, key: str, value: Any, new_status) -> None:
+        # ``_set_value`` decides what is data, so NNX's checks (which reject what PyTorch
+        # accepts) are skipped. After ``__init__`` NNX looks at every attribute again: one that
+        # was filled in place since (``self.blocks = [None]``, then ``self.blocks[0] = layer``)
+        # becomes data here.
+        if new_status is None and not self._pytree__nodes.get(key, False):
+            try:
+                data = _holds_state(value)
+            except (TypeError, ValueError):
+                return
+            if data:
+                nodes = self._pytree__nodes.update({key: True})
+                object.__setattr__(self, "_pytree__nodes", nodes)
 
     def _check_valid_context(self, error_msg) -> None:
         # Inside torchlike.compile the objects are the user's own (holding tracers for the
@@ -150,6 +189,10 @@ class Module(nnx.Module):
             object.__setattr__(
                 self, "_child_names", tuple(n for n in self._child_names if n != name)
             )
+        opaque = vars(self).get("_opaque_attrs")
+        if opaque is not None and name in opaque:
+            del opaque[name]
+            return
         super().__delattr__(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -513,6 +556,30 @@ class Module(nnx.Module):
         return main + ")"
 
     __str__ = __repr__
+
+
+class _Opaque(dict):
+    """Plain attributes JAX cannot take apart (a dict whose keys cannot be sorted, such as
+    ``{nn.Linear: ..., nn.Conv2d: ...}``), kept out of NNX's graph as one static value; found by
+    ``Module.__getattr__``. Compared by identity, so graph definitions stay hashable."""
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+def _holds_state(value: Any) -> bool:
+    """Whether a plain attribute is NNX data: it holds arrays, tensors or modules (``self.layers
+    = [Linear(...), ...]``, ``self.history = [torch.zeros(1)]``, a NumPy array), or is an empty
+    list or dict that code fills later (``self.fcs = []`` then ``self.fcs.append(fc)``).
+
+    As in PyTorch, such values are not registered (``parameters()``, ``state_dict()``, ``.to()``
+    and ``named_modules()`` skip what a plain list holds); as NNX data they are part of the
+    module's graph, so ``nnx.state``/``nnx.split`` and compiled steps see and update them.
+    """
+    leaves = jax.tree.leaves(value, is_leaf=nnx.is_data)
+    if not leaves:
+        return isinstance(value, (list, dict))
+    return any(nnx.is_data(leaf) for leaf in leaves)
 
 
 def _indent(text: str) -> str:
