@@ -14,11 +14,12 @@ import numpy as np
 
 from . import _trace_state
 
-_DEFAULT_SEED = 67280421310721  # PyTorch's default seed
+_DEFAULT_SEED = 67280421310721  # PyTorch's seed for a new ``torch.Generator()``
 
 
 class Generator:
-    """``torch.Generator(device='cpu')``: a seeded random stream."""
+    """``torch.Generator(device='cpu')``: a seeded random stream; a new one starts from PyTorch's
+    fixed default seed."""
 
     def __init__(self, device=None) -> None:
         self.device = device
@@ -26,7 +27,9 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
-        self._seed = seed
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = seed & 0xFFFFFFFFFFFFFFFF  # PyTorch's uint64 (-1 is 2**64 - 1)
         self._key_value = None  # made on first use, so importing torchlike starts no backend
         return self
 
@@ -34,7 +37,8 @@ class Generator:
     def _key(self) -> jax.Array:
         """The key's raw data (``uint32``), the state a compiled step threads through."""
         if self._key_value is None:
-            seed = self._seed & 0xFFFFFFFFFFFFFFFF
+            # JAX takes an int64: the same 64 bits, read as signed
+            seed = self._seed - 2**64 if self._seed >= 2**63 else self._seed
             self._key_value = jax.random.key_data(jax.random.key(seed))
         return self._key_value
 
@@ -86,7 +90,10 @@ def _split(key):
     return new, sub
 
 
+# As in PyTorch, the default generator starts from OS entropy: each process draws different
+# numbers until ``manual_seed`` (``initial_seed()`` says which seed it got).
 default_generator = Generator()
+default_generator.seed()
 
 
 def manual_seed(seed: int) -> Generator:
