@@ -112,6 +112,9 @@ def make_programs(L, torch):
             super().__init__()
             self.layer = nn.Linear(4, 1)
 
+        def forward(self, x):
+            return self.layer(x)
+
         def training_step(self, batch, batch_idx):
             x, y = batch
             loss = F.mse_loss(self.layer(x), y)
@@ -340,14 +343,54 @@ def test_checkpoints_cross_between_torchlike_and_lightning(runs, tmp_path):
     np.testing.assert_allclose(tl_from_pl, uninterrupted, rtol=2e-5, atol=1e-6)
 
 
+def test_checkpoint_files_csv_logs_validate_and_predict(tmp_path):
+    module_cls, data, _ = make_programs(tll, tl)["plateau"]
+    train, val = data()
+    model = module_cls()
+    checkpoint = tll.ModelCheckpoint(
+        monitor="val_loss", save_top_k=2, filename="{epoch}-{val_loss:.3f}", save_last=True
+    )
+    logger = tll.CSVLogger(tmp_path, name="run")
+    trainer = tll.Trainer(
+        max_epochs=3,
+        callbacks=[checkpoint],
+        logger=logger,
+        enable_progress_bar=False,
+        log_every_n_steps=2,
+    )
+    trainer.fit(model, train, val)
+    files = sorted(os.listdir(tmp_path / "run" / "version_0" / "checkpoints"))
+    assert len(files) == 3 and "last.ckpt" in files
+    scores = sorted(checkpoint.best_k_models.values())
+    assert checkpoint.best_model_score == scores[0]
+    best = os.path.basename(checkpoint.best_model_path)
+    assert best.endswith(f"-val_loss={scores[0]:.3f}.ckpt") and best in files
+    assert all(f.startswith("epoch=") and "-val_loss=" in f for f in files if f != "last.ckpt")
+    header = (tmp_path / "run" / "version_0" / "metrics.csv").read_text().splitlines()[0]
+    assert set(header.split(",")) == {"train_loss", "epoch", "step", "val_loss"}
+    (metrics,) = trainer.validate(model, val, verbose=False)
+    x, y = tl.from_numpy(X_VAL), tl.from_numpy(Y_VAL)
+    expected = tl.nn.functional.mse_loss(model.layer(x), y).item()
+    assert metrics["val_loss"] == pytest.approx(expected, rel=1e-5)
+    predictions = trainer.predict(model, tl.utils.data.DataLoader(x, batch_size=8))
+    np.testing.assert_allclose(
+        tl.cat(predictions).numpy(), model.layer(x).detach().numpy(), rtol=1e-6
+    )
+    reloaded = module_cls.load_from_checkpoint(checkpoint.best_model_path)
+    assert reloaded.layer.weight.shape == (1, 4)
+
+
 SUBPROCESS_PROGRAM = textwrap.dedent(
     """
+    # Plain Lightning and PyTorch imports: run by `python -m torchlike run`.
     import os, signal, sys
     import numpy as np
-    import torchlike as torch
-    import torchlike.lightning as L
-    from torchlike import nn
-    from torchlike.utils.data import DataLoader, TensorDataset
+    import torch
+    import lightning as L
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    assert L.Trainer.__module__ == "torchlike.lightning.trainer", L.Trainer.__module__
 
     rng = np.random.default_rng(0)
     X = torch.from_numpy(rng.standard_normal((32, 6)).astype(np.float32))
@@ -425,7 +468,7 @@ def run_program(tmp_path, mode: str, devices: int = 1):
         env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
     (tmp_path / "program.py").write_text(SUBPROCESS_PROGRAM)
     return subprocess.run(
-        [sys.executable, "program.py", mode],
+        [sys.executable, "-m", "torchlike", "run", "program.py", mode],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -230,6 +230,8 @@ class Trainer:
         self._epoch_values: dict[str, list] = {}
         self._in_step = False
         self._in_epoch = False
+        self._pending: dict = {}  # step values for the loggers, written every log_every_n_steps
+        self._eval_steps = 0
 
     # -- set-up --------------------------------------------------------------------------------
     def _make_loggers(self, logger) -> list[Logger]:
@@ -279,9 +281,10 @@ class Trainer:
             self.callbacks = [
                 c for c in self.callbacks if type(c) not in {type(e) for e in extra}
             ] + list(extra)
-            for i, cb in enumerate(self.callbacks):  # Lightning runs checkpointing last
-                if isinstance(cb, ModelCheckpoint):
-                    self.callbacks.append(self.callbacks.pop(i))
+            # Lightning runs checkpointing last, after the callbacks that may log or stop
+            checkpoints = [c for c in self.callbacks if isinstance(c, ModelCheckpoint)]
+            others = [c for c in self.callbacks if not isinstance(c, ModelCheckpoint)]
+            self.callbacks = others + checkpoints
         if datamodule is not None:
             self.datamodule = datamodule
             datamodule.trainer = self
@@ -453,7 +456,7 @@ class Trainer:
             if model.hparams:
                 lg.log_hyperparams(dict(model.hparams))
         self.training = True
-        self._pending: dict = {}
+        self._pending = {}
         try:
             self._call("on_fit_start")
             if self._has_validation and self.num_sanity_val_steps and resume is None:
@@ -705,7 +708,6 @@ class Trainer:
             {"validation": "validating", "test": "testing", "predict": "predicting"}[stage],
             True,
         )
-        self._eval_steps = getattr(self, "_eval_steps", 0)
         try:
             outputs = self._run_eval(loader, hook, limit)
         finally:
