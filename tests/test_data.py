@@ -532,6 +532,20 @@ def test_workers_are_forked_from_the_training_process(context):
         assert int(parent) == os.getpid() and bool(on_host)
 
 
+@pytest.mark.parametrize("chosen", ["spawn", "forkserver", "fork"])
+def test_a_start_method_the_program_chose_is_followed(monkeypatch, chosen):
+    """``multiprocessing.set_start_method`` changes the default, as for PyTorch's workers."""
+    import multiprocessing
+
+    from torchlike.utils.data import dataloader
+
+    if chosen not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {chosen} here")
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: chosen)
+    assert dataloader._forks(None) == (chosen == "fork")
+    assert dataloader._start_method_context(None).get_start_method() == chosen
+
+
 def test_forkserver_workers_are_forked_from_one_fork_server():
     """``multiprocessing_context="forkserver"``: workers are children of one fork server, reused
     by later loaders; no worker starts JAX's runtime before it needs it, and workers only ever

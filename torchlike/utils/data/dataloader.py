@@ -7,11 +7,12 @@ worker are kept in flight, and batches come back in sampler order. An exception 
 re-raised in the main process with the worker's traceback; a worker that dies raises
 ``RuntimeError`` instead of hanging; ``timeout`` bounds the wait for each batch.
 
-Workers, by default on Linux and with ``multiprocessing_context="fork"``, are ``fork``ed from
-the training process when the iterator is made, as PyTorch's are: each sees the program as it is
-then (classes and functions of ``__main__``, of a notebook cell or of a program read from stdin,
-lambdas and closures, globals changed before the loop, datasets holding locks or open files);
-nothing is pickled and nothing runs the script again, guard or no guard.
+Workers, by default on Linux (unless the program chose another start method with
+``multiprocessing.set_start_method``) and with ``multiprocessing_context="fork"``, are ``fork``ed
+from the training process when the iterator is made, as PyTorch's are: each sees the program as
+it is then (classes and functions of ``__main__``, of a notebook cell or of a program read from
+stdin, lambdas and closures, globals changed before the loop, datasets holding locks or open
+files); nothing is pickled and nothing runs the script again, guard or no guard.
 
 Why that is safe although JAX's runtime has started (``_utils/host.py`` has the details): a
 forked child may not use XLA (the runtime's threads are gone and its global locks still list
@@ -79,8 +80,12 @@ _PRELOAD = ["__main__", "torchlike", "torchlike.utils.data._utils.worker", "torc
 
 def _forks(context) -> bool:
     """Whether workers are forked from the training process: with ``"fork"``, and by default on
-    Linux, as PyTorch's are."""
+    Linux, as PyTorch's are (unless the program chose another start method with
+    ``multiprocessing.set_start_method``, which PyTorch's workers follow too)."""
     if context is None:
+        chosen = multiprocessing.get_start_method(allow_none=True)
+        if chosen is not None:
+            return chosen == "fork"
         linux = sys.platform.startswith("linux")
         return linux and "fork" in multiprocessing.get_all_start_methods()
     if isinstance(context, str):
@@ -96,6 +101,8 @@ def _start_method_context(context=None, start: bool = False):
         return multiprocessing.get_context("fork")
     if context is not None and not isinstance(context, str):
         return context
+    if context is None:  # the program's own choice (``set_start_method``), else the fork server
+        context = multiprocessing.get_start_method(allow_none=True)
     methods = multiprocessing.get_all_start_methods()
     if context in (None, "forkserver") and "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
