@@ -8,6 +8,13 @@ batch starts or ends an accumulation window, clipping, and ``current_epoch``/``g
 ``torchlike.compile`` logger. ``self.log`` calls, deferred scheduler steps and the number of
 optimizer steps taken (manual optimisation) are recorded while the step is traced and come back
 with every call, the logged values as this call's tensors.
+
+What this means for ``training_step`` when compiled (as for any ``torchlike.compile``d code):
+Python side effects (``print``, appending to a list) happen when the step is traced, not at
+every call; ``batch_idx`` is a 0-d int64 tensor when the step reads it (so a new batch index
+does not recompile; ``if batch_idx == 0:`` raises torchlike's error saying what to use);
+``self.current_epoch`` and ``self.global_step`` are Python ints, and reading them recompiles the
+step when they change. ``Trainer(compile=False)`` runs the step eagerly, as Lightning does.
 """
 
 from __future__ import annotations

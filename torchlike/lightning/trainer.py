@@ -438,9 +438,7 @@ class Trainer:
         self.strategy.setup_module(model)
         self.optimizers, self.lr_scheduler_configs = configure(model)
         self._lightning_optimizers = [LightningOptimizer(o, model._pl) for o in self.optimizers]
-        if not model.automatic_optimization:
-            pass
-        elif len(self.optimizers) > 1:
+        if model.automatic_optimization and len(self.optimizers) > 1:
             raise RuntimeError(
                 "Training with multiple optimizers is only supported with manual optimization. "
                 "Set `self.automatic_optimization = False`, then access your optimizers in "
