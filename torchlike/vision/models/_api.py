@@ -11,6 +11,7 @@ downloaded is used without network).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import inspect
@@ -26,6 +27,7 @@ from PIL import Image
 
 from ... import float32
 from ...hub import load_state_dict_from_url
+from ...nn import init as _init
 from .. import transforms as T
 from ._meta import IMAGENET_CATEGORIES
 
@@ -142,10 +144,57 @@ def imagenet_weights(
     return Weights(_MODELS_URL + file, functools.partial(ImageClassification, **preset), meta)
 
 
-def load_weights(model, weights: WeightsEnum | None, progress: bool):
-    """Load ``weights`` (when given) into ``model`` and return it."""
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+_INIT_FUNCTIONS = (
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "ones_",
+    "zeros_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+)
+
+
+@contextlib.contextmanager
+def skip_init():
+    """While active, ``torchlike.nn.init``'s fill functions leave tensors as they are.
+
+    Building a model draws every parameter's initial values, and each new parameter shape
+    compiles its own random program (ResNet-18: about 80 programs, tens of seconds on a small
+    CPU). When pretrained weights replace all of them right after, that work is skipped. The
+    swap is process-wide for its duration: do not build other models in other threads meanwhile.
+    """
+    saved = {name: getattr(_init, name) for name in _INIT_FUNCTIONS}
+    for name in _INIT_FUNCTIONS:
+        setattr(_init, name, _leave)
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(_init, name, fn)
+
+
+def _leave(tensor, *args, **kwargs):
+    return tensor
+
+
+def build_with_weights(factory: Callable[[], Any], weights: WeightsEnum | None, progress: bool):
+    """``factory()``, with ``weights`` (when given) loaded into it.
+
+    With weights, the random initialisation is skipped (:func:`skip_init`): ``load_state_dict``
+    is strict, so every value it would have drawn is replaced. The one difference from PyTorch
+    is that the global random generator is not advanced by the build.
+    """
+    if weights is None:
+        return factory()
+    state_dict = weights.get_state_dict(progress=progress, check_hash=True)
+    with skip_init():
+        model = factory()
+    model.load_state_dict(state_dict)
     return model
 
 

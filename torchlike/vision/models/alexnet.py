@@ -11,8 +11,8 @@ from ...nn import AdaptiveAvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, Module,
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 
@@ -76,4 +76,4 @@ def alexnet(
     weights = AlexNet_Weights.verify(weights)
     if weights is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return load_weights(AlexNet(**kwargs), weights, progress)
+    return build_with_weights(lambda: AlexNet(**kwargs), weights, progress)

@@ -29,8 +29,8 @@ from ...nn import (
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 from ._layers import Conv2dNormActivation, SqueezeExcitation, StochasticDepth, _make_divisible
@@ -237,5 +237,6 @@ def efficientnet_b0(
     if weights is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
     dropout = kwargs.pop("dropout", 0.2)
-    model = EfficientNet(_b_setting(1.0, 1.0), dropout, **kwargs)
-    return load_weights(model, weights, progress)
+    return build_with_weights(
+        lambda: EfficientNet(_b_setting(1.0, 1.0), dropout, **kwargs), weights, progress
+    )

@@ -13,8 +13,8 @@ from ...nn import functional as F
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 from ._layers import Conv2dNormActivation, _make_divisible
@@ -167,4 +167,4 @@ def mobilenet_v2(
     weights = MobileNet_V2_Weights.verify(weights)
     if weights is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return load_weights(MobileNetV2(**kwargs), weights, progress)
+    return build_with_weights(lambda: MobileNetV2(**kwargs), weights, progress)

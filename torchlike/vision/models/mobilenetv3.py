@@ -27,8 +27,8 @@ from ...nn import (
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 from ._layers import Conv2dNormActivation, SqueezeExcitation, _make_divisible
@@ -263,7 +263,9 @@ def _mobilenet_v3(arch: str, weights, progress: bool, **kwargs: Any) -> MobileNe
     setting, last_channel = _mobilenet_v3_conf(arch, **kwargs)
     if weights is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return load_weights(MobileNetV3(setting, last_channel, **kwargs), weights, progress)
+    return build_with_weights(
+        lambda: MobileNetV3(setting, last_channel, **kwargs), weights, progress
+    )
 
 
 class MobileNet_V3_Large_Weights(WeightsEnum):

@@ -27,8 +27,8 @@ from ...nn import (
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 
@@ -339,7 +339,7 @@ class Wide_ResNet50_2_Weights(WeightsEnum):
 def _resnet(block, layers, weights, progress: bool, **kwargs: Any) -> ResNet:
     if weights is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return load_weights(ResNet(block, layers, **kwargs), weights, progress)
+    return build_with_weights(lambda: ResNet(block, layers, **kwargs), weights, progress)
 
 
 @weights_builder(lambda: ResNet18_Weights.IMAGENET1K_V1)

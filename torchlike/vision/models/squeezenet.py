@@ -12,8 +12,8 @@ from ...nn import AdaptiveAvgPool2d, Conv2d, Dropout, MaxPool2d, Module, ReLU, S
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 
@@ -129,7 +129,7 @@ class SqueezeNet1_1_Weights(WeightsEnum):
 def _squeezenet(version: str, weights, progress: bool, **kwargs: Any) -> SqueezeNet:
     if weights is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return load_weights(SqueezeNet(version, **kwargs), weights, progress)
+    return build_with_weights(lambda: SqueezeNet(version, **kwargs), weights, progress)
 
 
 @weights_builder(lambda: SqueezeNet1_0_Weights.IMAGENET1K_V1)

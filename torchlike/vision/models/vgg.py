@@ -23,8 +23,8 @@ from ...nn import (
 from ._api import (
     WeightsEnum,
     _ovewrite_named_param,
+    build_with_weights,
     imagenet_weights,
-    load_weights,
     weights_builder,
 )
 
@@ -109,8 +109,9 @@ def _vgg(cfg: str, batch_norm: bool, weights, progress: bool, **kwargs: Any) -> 
     if weights is not None:
         kwargs["init_weights"] = False
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
-    return load_weights(model, weights, progress)
+    return build_with_weights(
+        lambda: VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs), weights, progress
+    )
 
 
 def _weights_enum(name: str, file: str, num_params: int, **extra) -> type[WeightsEnum]:

@@ -29,7 +29,7 @@ from ...nn import (
     Sequential,
     init,
 )
-from ._api import Weights, WeightsEnum, _ovewrite_named_param, load_weights, weights_builder
+from ._api import Weights, WeightsEnum, _ovewrite_named_param, build_with_weights, weights_builder
 from ._api import imagenet_weights as _imagenet_weights
 
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "vit_b_16"]
@@ -267,13 +267,6 @@ def vit_b_16(
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
         _ovewrite_named_param(kwargs, "image_size", weights.meta["min_size"][0])
     image_size = kwargs.pop("image_size", 224)
-    model = VisionTransformer(
-        image_size=image_size,
-        patch_size=16,
-        num_layers=12,
-        num_heads=12,
-        hidden_dim=768,
-        mlp_dim=3072,
-        **kwargs,
+    return build_with_weights(
+        lambda: VisionTransformer(image_size, 16, 12, 12, 768, 3072, **kwargs), weights, progress
     )
-    return load_weights(model, weights, progress)
