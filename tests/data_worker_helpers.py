@@ -183,7 +183,32 @@ def _ops(x, idx):
         "linear": lambda: (x @ x.T, tl.softmax(x, 1), tl.nn.functional.one_hot(idx, 4)),
         "elementwise": lambda: (tl.where(x > 0, x, -x), x.clamp(-0.5, 0.5), tl.exp(x).log()),
         "random": lambda: (tl.manual_seed(3), tl.rand(4), tl.randn(3), tl.randint(0, 9, (5,))),
+        "setitem": lambda: _written(tl, x, idx),
+        "pool": lambda: tl.nn.functional.max_pool2d(x[None, None], 2, stride=1, padding=1),
     }
+
+
+def _written(tl, x, idx):
+    """In-place writes, as in ``target = torch.zeros(10); target[label] = 1``."""
+    y, z = x.clone(), tl.zeros(6)
+    y[:, 0] = 5
+    y[y > 2] = 0
+    z[3] = 1
+    z[idx] = 2.0
+    z.index_add_(0, idx, tl.ones(3))
+    return y, z
+
+
+class Conv(Dataset):
+    """Items need a convolution, which forked workers cannot run (no NumPy version)."""
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, i: int):
+        import torchlike as tl
+
+        return tl.nn.functional.conv2d(tl.ones(1, 1, 3, 3), tl.ones(1, 1, 2, 2))
 
 
 class Ops(Dataset):

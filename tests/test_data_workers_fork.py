@@ -142,3 +142,15 @@ def test_torchlike_ops_in_a_forked_worker_match_the_main_process():
         for a, b in zip(mine, theirs):
             assert a.dtype == b.dtype and a.shape == b.shape, name
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=name)
+
+
+def test_an_op_without_a_numpy_version_says_so():
+    import data_worker_helpers as helpers
+
+    from torchlike.utils import data
+
+    loader = data.DataLoader(helpers.Conv(), batch_size=None, num_workers=1)
+    with pytest.raises(
+        RuntimeError, match="conv_general_dilated cannot run in a DataLoader worker"
+    ):
+        list(loader)

@@ -18,7 +18,10 @@ indexing, ``stack``, ``torch.rand``... work as in the main process (the random s
 own Threefry, the same numbers). A JAX array the parent made before the fork is read on the host
 (the parent waits for every pending computation before it forks, so that no array is left half
 made). Output dtypes and shapes come from each primitive's own abstract evaluation, so they are
-exactly JAX's. A primitive without a NumPy version raises ``RuntimeError`` naming it.
+exactly JAX's. Covered: elementwise math, casts, shapes, indexing (gather, scatter: in-place
+writes such as ``target[label] = 1``), reductions, sorting, ``dot_general``, pooling windows,
+Threefry random bits. A primitive without a NumPy version (convolutions, FFTs, linear algebra
+decompositions...) raises ``RuntimeError`` naming it and pointing to ``spawn``/``forkserver``.
 """
 
 from __future__ import annotations
@@ -78,6 +81,12 @@ def _host_array_type():
             @property
             def aval(self):
                 return core.ShapedArray(self.shape, self.dtype, weak_type=self.weak_type)
+
+            @property
+            def at(self):  # ``x.at[i].set(v)``, as on JAX's arrays (scatter, below)
+                from jax._src.numpy.array_methods import _IndexUpdateHelper
+
+                return _IndexUpdateHelper(self)
 
             def __reduce_ex__(self, protocol):  # sent to the main process: a NumPy array
                 return self.view(np.ndarray).__reduce_ex__(protocol)
@@ -242,6 +251,64 @@ def _gather(operand, indices, *, dimension_numbers, slice_sizes, mode=None, fill
     return np.transpose(out, order)
 
 
+def _scatter(combine):
+    def run(operand, indices, updates, *, dimension_numbers, mode=None, **_):
+        dn = dimension_numbers
+        out = np.array(operand)
+        batch_shape = indices.shape[:-1]
+        scatter_dims = [d for d in range(updates.ndim) if d not in dn.update_window_dims]
+        dropped = set(dn.inserted_window_dims) | set(dn.operand_batching_dims)
+        window_dims = [d for d in range(operand.ndim) if d not in dropped]
+        size = [1] * operand.ndim
+        for d, u in zip(window_dims, dn.update_window_dims):
+            size[d] = updates.shape[u]
+        clip = "CLIP" in str(mode)
+        for b in np.ndindex(*batch_shape):
+            start = [0] * operand.ndim
+            for k, d in enumerate(dn.scatter_dims_to_operand_dims):
+                start[d] = int(indices[b][k])
+            for d, bd in zip(dn.operand_batching_dims, dn.scatter_indices_batching_dims):
+                start[d] = b[bd]
+            bounds = [operand.shape[d] - size[d] for d in range(operand.ndim)]
+            if clip:
+                start = [min(max(v, 0), hi) for v, hi in zip(start, bounds)]
+            elif any(not 0 <= v <= hi for v, hi in zip(start, bounds)):
+                continue  # out of bounds: dropped, as XLA does
+            pick = [slice(None)] * updates.ndim
+            for d, v in zip(scatter_dims, b):
+                pick[d] = v
+            window = tuple(slice(v, v + n) for v, n in zip(start, size))
+            piece = updates[tuple(pick)].reshape([size[d] for d in range(operand.ndim)])
+            out[window] = combine(out[window], piece)
+        return out
+
+    return run
+
+
+def _reduce_window(fn, pad_value):
+    def run(x, *, window_dimensions, window_strides, padding, base_dilation, window_dilation):
+        if any(d != 1 for d in (*base_dilation, *window_dilation)):
+            raise RuntimeError(
+                "dilated windows cannot run in a DataLoader worker forked from a process "
+                "running JAX; use multiprocessing_context='spawn' or 'forkserver'"
+            )
+        fill = pad_value(x.dtype)
+        padded = np.pad(x, [tuple(p) for p in padding], constant_values=fill)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, window_dimensions)
+        windows = windows[tuple(slice(None, None, s) for s in window_strides)]
+        return fn(windows, axis=tuple(range(x.ndim, 2 * x.ndim)))
+
+    return run
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind in "fc" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind in "fc" else np.iinfo(dtype).max
+
+
 def _dynamic_slice(operand, *starts, slice_sizes):
     idx = []
     for d, (s, n) in enumerate(zip(starts, slice_sizes)):
@@ -378,6 +445,21 @@ _STRUCTURAL = {
     "dynamic_slice": _dynamic_slice,
     "dynamic_update_slice": _dynamic_update_slice,
     "gather": _gather,
+    "scatter": _scatter(lambda old, new: new),
+    "scatter-add": _scatter(np.add),
+    "scatter_add": _scatter(np.add),
+    "scatter-sub": _scatter(np.subtract),
+    "scatter_sub": _scatter(np.subtract),
+    "scatter-mul": _scatter(np.multiply),
+    "scatter_mul": _scatter(np.multiply),
+    "scatter-min": _scatter(np.minimum),
+    "scatter_min": _scatter(np.minimum),
+    "scatter-max": _scatter(np.maximum),
+    "scatter_max": _scatter(np.maximum),
+    "tile": lambda x, *, reps: np.tile(x, reps),
+    "reduce_window_sum": _reduce_window(np.sum, lambda dtype: 0),
+    "reduce_window_max": _reduce_window(np.max, _lowest),
+    "reduce_window_min": _reduce_window(np.min, _highest),
     "pad": _pad,
     "iota": _iota,
     "dot_general": _dot_general,
