@@ -41,7 +41,6 @@ if REFERENCE:
     from torch.utils.data import DataLoader, TensorDataset
 else:
     import torchlike as torch
-    import torchlike.hub  # noqa: F401  (torch.hub)
     import torchlike.vision as torchvision
     from torchlike import nn
     from torchlike.utils.data import DataLoader, TensorDataset
@@ -158,7 +157,6 @@ def publish_backbone(args, compiled: bool) -> None:
 def finetune_fashion(args, compiled: bool) -> dict:
     if not os.path.exists(os.path.join(args.hub_dir, "hubconf.py")):
         publish_backbone(args, compiled)
-    print("entry points:", torch.hub.list(args.hub_dir, source="local"))
     train = fashion_split(args.data_root, True, HELD_APART, args.finetune_samples, args.seed)
     test = fashion_split(args.data_root, False, HELD_APART, None, args.seed)
     loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, drop_last=True)

@@ -113,6 +113,11 @@ class Converter:
             env[var] = self.const(np.asarray(value), name=self.const_names.get(id(value)))
         for var, name in zip(jaxpr1.invars, inputs):
             env[var] = name
+        if [e.primitive for e in jaxpr1.eqns] != [e.primitive for e in jaxpr2.eqns]:
+            raise NotImplementedError(
+                "torchlike.onnx.export: the model runs different operations at batch sizes "
+                f"{self.b1} and {self.b2}, so its batch axis cannot be exported as dynamic"
+            )
         for e1, e2 in zip(jaxpr1.eqns, jaxpr2.eqns):
             args = [self.read(env, a) for a in e1.invars]
             rule = RULES.get(e1.primitive.name)
