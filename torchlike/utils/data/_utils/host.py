@@ -17,11 +17,13 @@ torchlike tensor made in such a worker then holds a NumPy array: ``torch.tensor`
 indexing, ``stack``, ``torch.rand``... work as in the main process (the random streams are JAX's
 own Threefry, the same numbers). A JAX array the parent made before the fork is read on the host
 (the parent waits for every pending computation before it forks, so that no array is left half
-made). Output dtypes and shapes come from each primitive's own abstract evaluation, so they are
-exactly JAX's. Covered: elementwise math, casts, shapes, indexing (gather, scatter: in-place
-writes such as ``target[label] = 1``), reductions, sorting, ``dot_general``, pooling windows,
-Threefry random bits. A primitive without a NumPy version (convolutions, FFTs, linear algebra
-decompositions...) raises ``RuntimeError`` naming it and pointing to ``spawn``/``forkserver``.
+made); one on an accelerator cannot be, and raises PyTorch's "Cannot re-initialize CUDA in
+forked subprocess" error. Output dtypes and shapes come from each primitive's own abstract
+evaluation, so they are exactly JAX's. Covered: elementwise math, casts, shapes, indexing
+(gather, scatter: in-place writes such as ``target[label] = 1``), reductions, sorting,
+``dot_general``, pooling windows, Threefry random bits. A primitive without a NumPy version
+(convolutions, FFTs, linear algebra decompositions...) raises ``RuntimeError`` naming it and
+pointing to ``spawn``/``forkserver``.
 """
 
 from __future__ import annotations
