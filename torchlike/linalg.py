@@ -1,5 +1,6 @@
 """``torch.linalg``: norms, decompositions and solvers (see ``torchlike/_ops/linalg.py``)."""
 
+from ._ops import _out
 from ._ops.linalg import (  # noqa: F401
     LinAlgError,
     cholesky,
@@ -30,6 +31,9 @@ def vecdot(x, y, *, dim: int = -1):
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     return A.diagonal(offset, dim1, dim2)
+
+
+_out.install(globals(), "linalg.")  # out= (see _ops/_out.py)
 
 
 def __getattr__(name: str):

@@ -1,5 +1,6 @@
 """``torch.special``: the special functions torchlike has, under PyTorch's names."""
 
+from ._ops import _out
 from ._ops.pointwise import (  # noqa: F401
     digamma,
     erf,
@@ -16,6 +17,8 @@ from ._ops.pointwise import digamma as psi  # noqa: F401
 from ._ops.pointwise import lgamma as gammaln  # noqa: F401
 from ._ops.pointwise import sigmoid as expit  # noqa: F401
 from ._ops.reduction import logsumexp  # noqa: F401
+
+_out.install(globals(), "special.")  # out= (see _ops/_out.py)
 
 
 def __getattr__(name: str):

@@ -254,6 +254,8 @@ def linspace(
     start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
 ) -> Tensor:
     dt = _dt(dtype)
+    if not (dt.is_floating_point or dt.is_complex):  # PyTorch's integer kernel: int endpoints
+        start, end = int(start), int(end)
     arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
     if not dt.is_floating_point:
         arr = np.trunc(arr)
@@ -369,13 +371,17 @@ def randperm(
 def rand_like(
     input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
 ) -> Tensor:
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(
+        *input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad
+    )
 
 
 def randn_like(
     input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
 ) -> Tensor:
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(
+        *input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad
+    )
 
 
 def randint_like(
@@ -389,7 +395,14 @@ def randint_like(
     requires_grad=False,
     memory_format=None,
 ) -> Tensor:
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+    return randint(
+        low,
+        high,
+        tuple(input.shape),
+        dtype=dtype or input.dtype,
+        device=device,
+        requires_grad=requires_grad,
+    )
 
 
 def normal(
