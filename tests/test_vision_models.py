@@ -263,3 +263,36 @@ def test_torchvision_state_dict_loads_and_matches(name):
         got = torchlike.compile(model)(torchlike.from_numpy(x.numpy()))
     assert got.shape == tuple(want.shape)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def ref_preset(img, crop, resize, interpolation, mean, std):
+    """torchvision's ImageClassification on a PIL image: short side to ``resize``, centre crop,
+    [0, 1] floats, normalised."""
+    w, h = img.size
+    short, long = (w, h) if w <= h else (h, w)
+    new_long = int(resize * long / short)
+    img = img.resize((resize, new_long) if w <= h else (new_long, resize), interpolation)
+    w, h = img.size
+    top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
+    img = img.crop((left, top, left + crop, top + crop))
+    x = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 255
+    return (x - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
+
+
+@pytest.mark.parametrize(
+    "weights", [models.ResNet50_Weights.DEFAULT, models.EfficientNet_B0_Weights.DEFAULT]
+)
+def test_weights_preset_matches_torchvision(weights):
+    from PIL import Image
+
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (300, 280, 3), np.uint8))
+    preset = weights.transforms()
+    want = ref_preset(
+        img,
+        preset.crop_size[0],
+        preset.resize_size[0],
+        preset.interpolation,
+        preset.mean,
+        preset.std,
+    )
+    np.testing.assert_allclose(preset(img).numpy(), want.numpy(), rtol=1e-6, atol=1e-6)
