@@ -23,7 +23,7 @@ from ._tensor import Tensor
 from .amp.autocast_mode import _state as _amp_state
 from .amp.autocast_mode import cast_call
 from .autograd.grad_mode import is_grad_enabled
-from .autograd.graph import Node
+from .autograd.graph import SAVES, Node, save_versions
 
 _Tracer = jax.core.Tracer
 _plain_cache: dict = {}
@@ -152,4 +152,7 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
         Tensor._make(d, node, i) if d is not None else Tensor._wrap(x)
         for i, (d, x) in enumerate(zip(douts, aux))
     )
+    rule = SAVES.get(name)
+    if rule is not None:  # what PyTorch saves for backward: checked for in-place writes there
+        save_versions(node, rule, args, mask, outs)
     return outs if multi else outs[0]

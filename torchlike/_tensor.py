@@ -73,8 +73,6 @@ class Tensor:
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             arr = jnp.zeros(tuple(int(s) for s in sizes), dt.np)
-        if device is not None:
-            arr = jax.device_put(arr, _device_cls(device).jax_device())
         self._data = arr
         if requires_grad:
             self.requires_grad_(True)
@@ -246,7 +244,9 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """The value without autograd history; in-place writes to it reach this tensor."""
-        return _make_view(self, self._data, _identity)
+        view = _make_view(self, self._data, _identity)
+        view._vc = [0]  # its own version counter, as in PyTorch: its writes go unnoticed
+        return view
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -473,30 +473,25 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import tensor
 
-        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import zeros
 
-        dtype = dtype or self.dtype
-        return zeros(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
+        return zeros(*sizes, size=size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import ones
 
-        dtype = dtype or self.dtype
-        return ones(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
+        return ones(*sizes, size=size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import full
 
-        dtype = dtype or self.dtype
-        return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return self.new_zeros(
-            *sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad
-        )
+        return self.new_zeros(*sizes, size=size, dtype=dtype, requires_grad=requires_grad)
 
 
 _LEGACY_TYPE = {

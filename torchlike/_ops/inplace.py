@@ -14,6 +14,7 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..autograd.graph import bump_version, version_counter
 
 _COPY_SLICES = "torch::autograd::CopySlices"  # the node name PyTorch gives writes into views
 
@@ -65,9 +66,16 @@ def commit(t: Tensor, out: Tensor) -> Tensor:
         t.grad_fn, t._out_index, t.requires_grad = out.grad_fn, out._out_index, True
     elif t.grad_fn is not None and is_grad_enabled():  # overwritten by a constant
         t.grad_fn, t.requires_grad = None, False
+    bump_version(t, out)
     if t._base is not None:
         _write_back(t)
     return t
+
+
+Tensor._version = property(
+    lambda self: version_counter(self)[0],
+    doc="How many in-place writes this tensor (or a view of its storage) has had, as PyTorch's.",
+)
 
 
 def _scatter_into(base, flat_index, value):

@@ -15,6 +15,7 @@ it produces have a ``grad_fn`` of their own and can be differentiated again.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -49,6 +50,7 @@ class Node:
         "retained",
         "saved",
         "hooks",
+        "versions",
         "__weakref__",
     )
 
@@ -66,6 +68,9 @@ class Node:
             None  # output index -> tensor that called retain_grad
         )
         self.hooks: dict[int, dict] | None = None  # output index -> {handle id: register_hook fn}
+        # The tensors PyTorch's backward of this op saves, as (version counter, version then,
+        # input tensor or None for an output, output index): see ``save_versions``.
+        self.versions: tuple | None = None
 
     def name(self) -> str:
         """PyTorch's node name: ``MulBackward0``; ops may pass a full name (``SumBackward1``)."""
@@ -268,6 +273,109 @@ def _check_nan(node: Node, grads) -> None:
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
+# -- version counters ------------------------------------------------------------------------------
+# PyTorch counts in-place writes per tensor (``t._version``; a tensor and its views share one
+# count) and raises at backward when a tensor an op saved for its gradient was written since.
+# torchlike's arrays are immutable, so its pullbacks would silently use the old values; the check
+# keeps PyTorch's error. ``SAVES`` says, per op name, which tensors PyTorch's backward formula
+# saves; ops it does not list save none (add, sub, sum, views, cat, indexing) or are not checked.
+_OUT, _SELF, _SELF_OUT, _CROSS, _DIV, _POW = range(6)
+SAVES = {
+    **dict.fromkeys(["Exp", "Tanh", "Sigmoid", "Relu", "Sqrt", "Rsqrt", "Reciprocal"], _OUT),
+    **dict.fromkeys(["Softmax", "LogSoftmax"], _OUT),
+    **dict.fromkeys(["Log", "Log1p", "Sin", "Cos", "Abs", "Pow", "Erf"], _SELF),
+    **dict.fromkeys(["Gelu", "Silu", "LeakyRelu", "Softplus", "Hardtanh", "ClampBackward1"], _SELF),
+    **dict.fromkeys(["MaxBackward1", "LinalgVectorNorm"], _SELF_OUT),
+    **dict.fromkeys(["Mul", "Mm", "Bmm", "Mv", "Dot"], _CROSS),  # each input saves the other
+    "Div": _DIV,
+    "PowBackward1": _POW,
+}
+
+
+def version_counter(t) -> list:
+    """``t``'s version counter, a one-element list shared with its views (``detach()`` too; a
+    ``.data`` view has its own), made on first need."""
+    vc = t.__dict__.get("_vc")
+    if vc is None:
+        root = t._base if t._base is not None else t
+        vc = root.__dict__.get("_vc")
+        if vc is None:
+            vc = [0]
+            object.__setattr__(root, "_vc", vc)
+    return vc
+
+
+def save_versions(node: Node, rule: int, args: tuple, mask: tuple, outs: tuple) -> None:
+    """Record the versions of the tensors ``node``'s op saves (``rule``, from ``SAVES``)."""
+    if rule == _CROSS:  # input j is saved when another input needs a gradient
+        k = sum(mask)
+        saved = [j for j, m in enumerate(mask) if k - m]
+    elif rule == _DIV:
+        saved = (0, 1) if mask[1] else (1,)
+    else:
+        saved = (0, 1) if rule == _POW else (0,) if rule in (_SELF, _SELF_OUT) else ()
+    entries = []
+    for j in saved:
+        t = args[j]
+        if hasattr(t, "_data"):  # a tensor, not a Python number
+            vc = version_counter(t)
+            entries.append((vc, vc[0], t, 0))
+    if rule in (_OUT, _SELF_OUT, _POW):
+        entries.append((version_counter(outs[0]), 0, None, 0))
+    node.versions = tuple(entries)
+
+
+def bump_version(t, out=None) -> None:
+    """``t`` was written in place (with ``out``, the op's result, when it has history)."""
+    vc = version_counter(t)
+    vc[0] += 1
+    node = getattr(out, "grad_fn", None)
+    if node is not None and node.versions:
+        # The writing op's saved input ``t`` is the value from before the write (PyTorch saves
+        # a copy), and its saved output is ``t`` itself from now on.
+        node.versions = tuple(
+            (vc, vc[0], None, i) if inp is None else (c, v, inp, i)
+            for c, v, inp, i in node.versions
+            if inp is not t
+        )
+
+
+def _check_versions(node: Node) -> None:
+    for vc, expected, tensor, index in node.versions:
+        if vc[0] != expected:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {_describe(node, tensor, index)} is at version {vc[0]}; "
+                f"expected version {expected} instead. Hint: enable anomaly detection to find the "
+                "operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            )
+
+
+def _describe(node: Node, tensor, index: int) -> str:
+    """``[torch.FloatTensor [3]], which is output 0 of Exp,`` (the op that made it, if any)."""
+    if tensor is None:  # a saved output of ``node`` itself
+        from .._tensor import Tensor
+
+        shape, dtype = node.out_avals[index]
+        kind, name = Tensor._wrap(jnp.zeros((0,), dtype)).type(), _op_name(node)
+    else:
+        shape, kind, source, index = tensor.shape, tensor.type(), tensor.grad_fn, tensor._out_index
+        if source is None:
+            return f"[{kind} {list(shape)}]"
+        if tensor._base is not None:  # a view of a tensor written since: PyTorch's name for it
+            name, index = "AsStrided", 0
+        else:
+            name = _op_name(source)
+    return f"[{kind} {list(shape)}], which is output {index} of {name},"
+
+
+def _op_name(node: Node) -> str:
+    """The op's name as PyTorch's message gives it: ``Exp`` for ``ExpBackward0``, ``Max1`` for
+    ``MaxBackward1``."""
+    return re.sub(r"Backward(0$)?", "", node.name())
+
+
 def _toposort(roots: Sequence[Node]) -> list[Node]:
     order: list[Node] = []
     seen: set[int] = set()
@@ -355,6 +463,8 @@ def run_backward(
                 found[("node", id(node), idx)] = _torch(ct)
         if node.pullback is None:
             raise RuntimeError(_FREED)
+        if node.versions:
+            _check_versions(node)
         in_cts = pull(node, node_cts)
         if _ANOMALY["enabled"] and _ANOMALY["check_nan"]:
             _check_nan(node, in_cts)
