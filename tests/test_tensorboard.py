@@ -112,3 +112,30 @@ def test_default_log_dir_and_context_manager(tmp_path, monkeypatch):
     files = os.listdir(w.get_logdir())
     assert len(files) == 1 and files[0].startswith("events.out.tfevents.")
     assert [e.value for e in load(w.get_logdir()).Scalars("x")] == [1.0]
+
+
+def _events(directory):
+    """Every event of the one file in ``directory``, wall times cleared."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    (name,) = os.listdir(directory)
+    events = list(EventFileLoader(str(directory / name)).Load())
+    for e in events:
+        e.ClearField("wall_time")
+    return events
+
+
+def test_new_style_scalars_and_purge_step_write_torchs_events(tmp_path):
+    """The events themselves (protos from TensorBoard's loader) equal PyTorch's."""
+    import torch
+
+    for lib, writer, sub in ((tl, SummaryWriter, "ours"), (torch, TorchWriter, "theirs")):
+        w = writer(str(tmp_path / sub), purge_step=3)
+        w.add_scalar("a", lib.tensor(0.25), 3, new_style=True)
+        w.add_scalar("b", 1.0 / 3, 4, new_style=True, double_precision=True)
+        w.add_scalar("c", 2.5, 5)
+        w.close()
+    ours, theirs = _events(tmp_path / "ours"), _events(tmp_path / "theirs")
+    assert len(ours) == len(theirs) == 6
+    assert ours[0].file_version == theirs[0].file_version == "brain.Event:2"
+    assert ours[1:] == theirs[1:]

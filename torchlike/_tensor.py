@@ -73,6 +73,8 @@ class Tensor:
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             arr = jnp.zeros(tuple(int(s) for s in sizes), dt.np)
+        if device is not None:
+            arr = jax.device_put(arr, _device_cls(device).jax_device())
         self._data = arr
         if requires_grad:
             self.requires_grad_(True)
@@ -473,25 +475,30 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import tensor
 
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import zeros
 
-        return zeros(*sizes, size=size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        dtype = dtype or self.dtype
+        return zeros(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import ones
 
-        return ones(*sizes, size=size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        dtype = dtype or self.dtype
+        return ones(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._ops.creation import full
 
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        dtype = dtype or self.dtype
+        return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return self.new_zeros(*sizes, size=size, dtype=dtype, requires_grad=requires_grad)
+        return self.new_zeros(
+            *sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad
+        )
 
 
 _LEGACY_TYPE = {

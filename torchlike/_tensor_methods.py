@@ -537,11 +537,11 @@ def _new(self: Tensor, *args, device=None) -> Tensor:
     """Legacy ``Tensor.new``: ``new(*sizes)`` (zeros here, uninitialised in PyTorch),
     ``new(data)`` (a copy in this tensor's dtype), ``new()`` (empty)."""
     if not args:
-        return creation.empty(0, dtype=self.dtype)
+        return creation.empty(0, dtype=self.dtype, device=device)
     if len(args) == 1 and isinstance(args[0], (Tensor, list)):
-        return creation.tensor(args[0], dtype=self.dtype)
+        return creation.tensor(args[0], dtype=self.dtype, device=device)
     sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-    return creation.zeros(*sizes, dtype=self.dtype)
+    return creation.zeros(*sizes, dtype=self.dtype, device=device)
 
 
 Tensor.new = _new

@@ -517,9 +517,18 @@ def _svd_fn(a, *, full_matrices):
     return u, s, vh
 
 
+def _check_driver(driver, name: str) -> None:
+    if driver is not None:  # PyTorch's CPU build rejects it too (a cuSOLVER option)
+        raise RuntimeError(
+            f"torch.linalg.{name}: keyword argument `driver=` is only supported on CUDA inputs "
+            "with cuSOLVER backend."
+        )
+
+
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """``(U, S, Vh)`` with ``A = U @ diag(S) @ Vh``. Singular vectors are unique only up to
     sign; PyTorch's CPU build and JAX both use LAPACK, but compare gauge-invariant results."""
+    _check_driver(driver, "svd")
     _float_matrix(A, "svd")
     u, s, vh = apply(_svd_fn, "LinalgSvd", (A,), full_matrices=bool(full_matrices))
     return _named("linalg_svd", ("U", "S", "Vh"))(u, s, vh)
@@ -531,6 +540,7 @@ def _svdvals_fn(a):
 
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """Singular values, descending."""
+    _check_driver(driver, "svdvals")
     _float_matrix(A, "svdvals")
     return apply(_svdvals_fn, "LinalgSvd", (A,))
 
@@ -538,6 +548,13 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     """``torch.svd``: ``(U, S, V)`` (``V``, not ``Vh``), reduced unless ``some=False``."""
     u, s, vh = svd(input, full_matrices=not some)
+    if not compute_uv:  # PyTorch: U and V zero-filled, (m, m) and (n, n)
+        m, n = input.shape[-2:]
+        batch = tuple(input.shape[:-2])
+        u = Tensor._wrap(jnp.zeros(batch + (m, m), u._data.dtype))
+        return _named("svd", ("U", "S", "V"))(
+            u, s, Tensor._wrap(jnp.zeros(batch + (n, n), u._data.dtype))
+        )
     return _named("svd", ("U", "S", "V"))(u, s, vh.mT)
 
 
@@ -568,10 +585,42 @@ def _pinv_fn(a, *, hermitian):
     return jnp.linalg.pinv(a, hermitian=hermitian)
 
 
+def _pinv_tol_fn(a, *, hermitian, atol, rtol):
+    if hermitian:
+        w, v = jnp.linalg.eigh(a)
+        s, left, right = jnp.abs(w), v, jnp.conj(v).mT
+        inv = jnp.where(s > 0, 1 / jnp.where(w == 0, 1, w), 0)
+    else:
+        left, s, right = jnp.linalg.svd(a, full_matrices=False)
+        inv = 1 / jnp.where(s == 0, 1, s)
+    smax = jnp.max(s, axis=-1, keepdims=True, initial=0.0)
+    inv = jnp.where(s > jnp.maximum(atol, rtol * smax), inv, 0)
+    return (jnp.conj(right).mT * inv[..., None, :]) @ jnp.conj(left).mT
+
+
+def _tolerance(value, name: str):
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise NotImplementedError(
+                f"linalg.pinv: a tensor {name}= with dimensions (per-matrix "
+                "tolerances) is not supported in torchlike; pass a number"
+            )
+        value = value.item()
+    return float(value)
+
+
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
-    """The Moore-Penrose pseudo-inverse (through the SVD)."""
+    """The Moore-Penrose pseudo-inverse (through the SVD); singular values at most
+    ``max(atol, rtol * largest)`` are dropped (PyTorch's default ``rtol``: eps * max(m, n))."""
     _float_matrix(A, "pinv")
-    return apply(_pinv_fn, "LinalgPinv", (A,), hermitian=bool(hermitian))
+    if atol is None and rtol is None:
+        return apply(_pinv_fn, "LinalgPinv", (A,), hermitian=bool(hermitian))
+    atol = 0.0 if atol is None else _tolerance(atol, "atol")
+    if rtol is None:
+        eps = float(jnp.finfo(A._data.dtype).eps)
+        rtol = eps * max(A.shape[-2:]) if atol <= 0 else 0.0
+    rtol = _tolerance(rtol, "rtol")
+    return apply(_pinv_tol_fn, "LinalgPinv", (A,), hermitian=bool(hermitian), atol=atol, rtol=rtol)
 
 
 def _matrix_power_fn(a, *, n):

@@ -43,6 +43,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
         out = obj.clone() if dtype is None else obj.to(dtype).clone()
     else:
         out = creation.as_tensor(obj, dtype=dtype)
+    if device is not None:
+        out = out.to(device)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -70,8 +72,8 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    out = Tensor._wrap(jnp.asarray(start + np.arange(n) * step, dt.np))
-    return out.requires_grad_(True) if requires_grad else out
+    arr = jnp.asarray(start + np.arange(n) * step, dt.np)
+    return creation._finish(arr, requires_grad, device)
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
@@ -83,7 +85,7 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    return creation.tensor(s, dtype=dt, requires_grad=requires_grad)
+    return creation.tensor(s, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def is_complex(input: Tensor) -> bool:
@@ -361,7 +363,14 @@ def igammac(input, other) -> Tensor:
 # -- window functions -----------------------------------------------------------------------------
 
 
-def _window(n: int, periodic: bool, dtype, fn) -> Tensor:
+def _window(n: int, periodic: bool, dtype, fn, device=None, requires_grad=False) -> Tensor:
+    from .creation import _finish
+
+    t = _window_values(n, periodic, dtype, fn)
+    return _finish(t._data, requires_grad, device)
+
+
+def _window_values(n: int, periodic: bool, dtype, fn) -> Tensor:
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     if not dt.is_floating_point:
         raise RuntimeError(f"window function expects floating point dtypes, got: {dt}")
@@ -380,7 +389,12 @@ def hann_window(
     window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
     return _window(
-        window_length, periodic, dtype, lambda k, m: 0.5 - 0.5 * np.cos(2 * np.pi * k / (m - 1))
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: 0.5 - 0.5 * np.cos(2 * np.pi * k / (m - 1)),
+        device,
+        requires_grad,
     )
 
 
@@ -395,7 +409,12 @@ def hamming_window(
     requires_grad=False,
 ) -> Tensor:
     return _window(
-        window_length, periodic, dtype, lambda k, m: alpha - beta * np.cos(2 * np.pi * k / (m - 1))
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: alpha - beta * np.cos(2 * np.pi * k / (m - 1)),
+        device,
+        requires_grad,
     )
 
 
@@ -409,13 +428,22 @@ def blackman_window(
         lambda k, m: (
             0.42 - 0.5 * np.cos(2 * np.pi * k / (m - 1)) + 0.08 * np.cos(4 * np.pi * k / (m - 1))
         ),
+        device,
+        requires_grad,
     )
 
 
 def bartlett_window(
     window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
-    return _window(window_length, periodic, dtype, lambda k, m: 1 - np.abs(2 * k / (m - 1) - 1))
+    return _window(
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: 1 - np.abs(2 * k / (m - 1) - 1),
+        device,
+        requires_grad,
+    )
 
 
 def kaiser_window(
@@ -432,6 +460,8 @@ def kaiser_window(
         periodic,
         dtype,
         lambda k, m: np.i0(beta * np.sqrt(1 - (2 * k / (m - 1) - 1) ** 2)) / np.i0(beta),
+        device,
+        requires_grad,
     )
 
 

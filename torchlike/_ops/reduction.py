@@ -346,7 +346,10 @@ def _l2norm_safe(x, *, p, dims, keepdim):
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
-    """``torch.norm``: vector p-norms over ``dim`` (all elements by default), or Frobenius."""
+    """``torch.norm``: vector p-norms over ``dim`` (all elements by default), or Frobenius;
+    ``dtype``: the input is cast to it first."""
+    if dtype is not None:
+        input = input.to(dtype)
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as "

@@ -703,9 +703,11 @@ def _triangle_indices(row: int, col: int, offset: int, upper: bool, dtype) -> Te
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
     """The ``(2, N)`` coordinates of the lower triangle of a ``row`` x ``col`` matrix."""
-    return _triangle_indices(row, col, offset, False, dtype)
+    out = _triangle_indices(row, col, offset, False, dtype)
+    return out if device is None else out.to(device)
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
     """The ``(2, N)`` coordinates of the upper triangle of a ``row`` x ``col`` matrix."""
-    return _triangle_indices(row, col, offset, True, dtype)
+    out = _triangle_indices(row, col, offset, True, dtype)
+    return out if device is None else out.to(device)

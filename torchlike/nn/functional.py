@@ -25,15 +25,20 @@ from jax import lax
 
 from .. import _dtype
 from .._dispatch import apply
+from .._ops import _out
 from .._ops import inplace as _inplace
+from .._ops import pointwise as _pointwise
 from .._ops.inplace import _type_name
 from .._ops.linalg import _autocasting, _check_same_dtype
 from .._ops.pointwise import broadcast_shapes as _broadcast_shapes
 from .._ops.pointwise import relu as _relu
-from .._ops.pointwise import sigmoid, tanh  # noqa: F401  (public here too, as in PyTorch)
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..random import next_key
+
+# public here too, as in PyTorch (whose F.sigmoid/F.tanh take no out=)
+sigmoid = _out.reject_out(_pointwise.sigmoid, "sigmoid")
+tanh = _out.reject_out(_pointwise.tanh, "tanh")
 
 _Tracer = jax.core.Tracer
 

@@ -4,8 +4,13 @@ Kept from PyTorch: the constructor (``log_dir`` defaulting to ``runs/<date>_<hos
 ``comment``, ``max_queue``, ``flush_secs``, ``filename_suffix``), event file names,
 ``add_scalar``, ``add_scalars`` (one sub-directory per series, as PyTorch lays them out),
 ``add_histogram`` (PyTorch's default exponential bins or any NumPy ``bins``), ``add_image``
-(``CHW``/``HWC``/``HW`` data formats, floats scaled from [0, 1]), ``add_text``, ``flush``,
-``close`` and use as a context manager. Values may be torchlike tensors, NumPy arrays or numbers.
+(``CHW``/``HWC``/``HW`` data formats, floats scaled from [0, 1]), ``add_text``, ``purge_step``,
+``flush``, ``close`` and use as a context manager. Values may be torchlike tensors, NumPy arrays
+or numbers.
+
+As PyTorch's, it builds on the ``tensorboard`` package: its protocol buffers (``Event``,
+``Summary``, ``HistogramProto`` ...) and its ``EventFileWriter`` (records, CRCs, the background
+flush thread). ``tensorboard`` is an optional dependency (``pip install torchlike[tensorboard]``).
 
 Not provided: ``add_graph`` (there is no TorchScript trace to draw), ``add_embedding``,
 ``add_hparams``, audio, video and mesh summaries; they raise NotImplementedError by name.
@@ -20,8 +25,12 @@ import time
 from datetime import datetime
 
 import numpy as np
-
-from . import _records
+from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
+from tensorboard.compat.proto.tensor_pb2 import TensorProto
+from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 
 def _numpy(x) -> np.ndarray:
@@ -41,45 +50,6 @@ def _default_bins() -> list[float]:
     return [-x for x in reversed(pos)] + [0.0] + pos
 
 
-class _EventFile:
-    """One events file: records are buffered and written by ``flush``."""
-
-    _counter = 0
-
-    def __init__(self, log_dir: str, max_queue: int, flush_secs: float, suffix: str) -> None:
-        os.makedirs(log_dir, exist_ok=True)
-        _EventFile._counter += 1
-        name = (
-            f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
-            f"{os.getpid()}.{_EventFile._counter}{suffix}"
-        )
-        self.path = os.path.join(log_dir, name)
-        self._file = open(self.path, "wb")  # noqa: SIM115  (closed by close())
-        self._queue: list[bytes] = []
-        self._max_queue, self._flush_secs = max_queue, flush_secs
-        self._last_flush = time.time()
-        self.write(_records.event(time.time(), 0, file_version="brain.Event:2"))
-        self.flush()
-
-    def write(self, event: bytes) -> None:
-        self._queue.append(_records.record(event))
-        if len(self._queue) >= self._max_queue or time.time() - self._last_flush > self._flush_secs:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._file.closed:
-            return
-        if self._queue:
-            self._file.write(b"".join(self._queue))
-            self._queue.clear()
-        self._file.flush()
-        self._last_flush = time.time()
-
-    def close(self) -> None:
-        self.flush()
-        self._file.close()
-
-
 class SummaryWriter:
     def __init__(
         self,
@@ -94,19 +64,30 @@ class SummaryWriter:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", stamp + "_" + socket.gethostname() + comment)
         self.log_dir = str(log_dir)
+        self.purge_step = purge_step
         self._options = (max_queue, flush_secs, filename_suffix)
-        self._main = _EventFile(self.log_dir, *self._options)
-        self._series: dict[str, _EventFile] = {}
+        self._main = self._file(self.log_dir)
+        self._series: dict[str, EventFileWriter] = {}
         self.default_bins = _default_bins()
+
+    def _file(self, log_dir: str) -> EventFileWriter:
+        writer = EventFileWriter(log_dir, *self._options)
+        if self.purge_step is not None:  # hide the events at or after it (a resumed run)
+            writer.add_event(Event(step=self.purge_step, file_version="brain.Event:2"))
+            start = SessionLog(status=SessionLog.START)
+            writer.add_event(Event(step=self.purge_step, session_log=start))
+            self.purge_step = None
+        return writer
 
     def get_logdir(self) -> str:
         return self.log_dir
 
-    def _write(self, value: bytes, step, walltime, file: _EventFile | None = None) -> None:
-        wall = time.time() if walltime is None else float(walltime)
-        (file or self._main).write(
-            _records.event(wall, int(step or 0), summary=_records.summary(value))
-        )
+    def _write(self, value: Summary.Value, step, walltime, file=None) -> None:
+        event = Event(summary=Summary(value=[value]))
+        event.wall_time = time.time() if walltime is None else float(walltime)
+        if step is not None:
+            event.step = int(step)
+        (file or self._main).add_event(event)
 
     def add_scalar(
         self,
@@ -118,7 +99,15 @@ class SummaryWriter:
         double_precision: bool = False,
     ) -> None:
         value = float(_numpy(scalar_value).reshape(()))
-        self._write(_records.scalar_value(tag, value), global_step, walltime)
+        if not new_style:
+            self._write(Summary.Value(tag=tag, simple_value=value), global_step, walltime)
+            return
+        if double_precision:
+            tensor = TensorProto(double_val=[value], dtype="DT_DOUBLE")
+        else:
+            tensor = TensorProto(float_val=[value], dtype="DT_FLOAT")
+        metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
+        self._write(Summary.Value(tag=tag, tensor=tensor, metadata=metadata), global_step, walltime)
 
     def add_scalars(
         self, main_tag: str, tag_scalar_dict: dict, global_step=None, walltime=None
@@ -127,10 +116,13 @@ class SummaryWriter:
         for tag, value in tag_scalar_dict.items():
             sub = os.path.join(self.log_dir, main_tag.replace("/", "_") + "_" + tag)
             if sub not in self._series:
-                self._series[sub] = _EventFile(sub, *self._options)
+                self._series[sub] = self._file(sub)
             scalar = float(_numpy(value).reshape(()))
             self._write(
-                _records.scalar_value(main_tag, scalar), global_step, walltime, self._series[sub]
+                Summary.Value(tag=main_tag, simple_value=scalar),
+                global_step,
+                walltime,
+                self._series[sub],
             )
 
     def add_histogram(
@@ -155,20 +147,16 @@ class SummaryWriter:
             counts, limits = counts[first - 1 : last], limits[first : last + 1]
         else:
             counts, limits = np.concatenate([[0], counts[:last]]), limits[: last + 1]
-        self._write(
-            _records.histogram_value(
-                tag,
-                values.min(),
-                values.max(),
-                values.size,
-                values.sum(),
-                values.dot(values),
-                limits,
-                counts,
-            ),
-            global_step,
-            walltime,
+        histo = HistogramProto(
+            min=values.min(),
+            max=values.max(),
+            num=values.size,
+            sum=values.sum(),
+            sum_squares=np.square(values).sum(),  # (not BLAS: its threads stall here)
+            bucket_limit=limits.tolist(),
+            bucket=counts.tolist(),
         )
+        self._write(Summary.Value(tag=tag, histo=histo), global_step, walltime)
 
     def add_image(
         self, tag: str, img_tensor, global_step=None, walltime=None, dataformats: str = "CHW"
@@ -190,10 +178,22 @@ class SummaryWriter:
         buf = io.BytesIO()
         Image.fromarray(img).save(buf, format="PNG")
         h, w, c = img.shape
-        self._write(_records.image_value(tag, h, w, c, buf.getvalue()), global_step, walltime)
+        image = Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=buf.getvalue())
+        self._write(Summary.Value(tag=tag, image=image), global_step, walltime)
 
     def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
-        self._write(_records.text_value(tag + "/text_summary", text_string), global_step, walltime)
+        plugin = SummaryMetadata.PluginData(
+            plugin_name="text", content=TextPluginData(version=0).SerializeToString()
+        )
+        tensor = TensorProto(
+            dtype="DT_STRING",
+            string_val=[text_string.encode("utf_8")],
+            tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]),
+        )
+        value = Summary.Value(
+            tag=tag + "/text_summary", metadata=SummaryMetadata(plugin_data=plugin), tensor=tensor
+        )
+        self._write(value, global_step, walltime)
 
     def _missing(self, name: str):
         raise NotImplementedError(f"SummaryWriter.{name} is not implemented in torchlike")
