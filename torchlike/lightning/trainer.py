@@ -9,6 +9,7 @@ with the same numbers. See ``_step.py`` for what compiling means for the user's 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import itertools
 import math
 import os
@@ -23,7 +24,7 @@ from ..autograd.grad_mode import no_grad
 from . import _checkpoint, _step
 from ._strategy import Strategy
 from .callbacks import Callback, EarlyStopping, ModelCheckpoint, TQDMProgressBar
-from .loggers import Logger, TensorBoardLogger
+from .loggers import CSVLogger, Logger, TensorBoardLogger
 from .module import LightningDataModule, LightningOptimizer, MisconfigurationException
 from .optimizers import LRSchedulerConfig, configure
 
@@ -237,7 +238,9 @@ class Trainer:
     def _make_loggers(self, logger) -> list[Logger]:
         if logger is False:
             return []
-        if logger is None or logger is True:
+        if logger is None or logger is True:  # as Lightning: TensorBoard where it is installed
+            if importlib.util.find_spec("tensorboard") is None:
+                return [CSVLogger(self.default_root_dir)]
             return [TensorBoardLogger(self.default_root_dir)]
         return list(logger) if isinstance(logger, (list, tuple)) else [logger]
 
