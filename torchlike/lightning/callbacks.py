@@ -94,6 +94,11 @@ class ModelCheckpoint(Callback):
     ) -> None:
         if mode not in ("min", "max"):
             raise MisconfigurationException(f"`mode` can be 'min' or 'max', got {mode!r}")
+        if train_time_interval is not None:
+            raise MisconfigurationException(
+                "`ModelCheckpoint(train_time_interval=...)` is not supported by "
+                "torchlike.lightning; use every_n_train_steps or every_n_epochs"
+            )
         if save_top_k < -1:
             raise MisconfigurationException(f"Invalid value for save_top_k={save_top_k}.")
         self.dirpath = os.fspath(dirpath) if dirpath is not None else None
