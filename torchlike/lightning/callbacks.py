@@ -392,6 +392,11 @@ class LearningRateMonitor(Callback):
             raise MisconfigurationException(
                 "logging_interval should be `step` or `epoch` or `None`."
             )
+        if log_momentum or log_weight_decay:
+            raise MisconfigurationException(
+                "`LearningRateMonitor(log_momentum=True / log_weight_decay=True)` is not "
+                "supported by torchlike.lightning"
+            )
         self.logging_interval = logging_interval
 
     def _names(self, trainer) -> dict[str, float]:
