@@ -215,8 +215,23 @@ def with_out(fn: Callable, name: str, key: str | None = None) -> Callable:
     exact = name in EXACT_DTYPE
     composite = name in COMPOSITE or key in COMPOSITE
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    if pos is None:  # the common, keyword-only out: one dict lookup on the fast path
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if kwargs and kwargs.get("out") is not None:
+                return with_out_given(args, kwargs)
+            return fn(*args, **kwargs)
+
+    else:
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if (kwargs and kwargs.get("out") is not None) or len(args) > pos:
+                return with_out_given(args, kwargs)
+            return fn(*args, **kwargs)
+
+    def with_out_given(args, kwargs):
         out = kwargs.pop("out", None)
         if pos is not None and len(args) > pos:
             if out is not None:
