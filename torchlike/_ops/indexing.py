@@ -5,6 +5,12 @@ are advanced indexing (a copy). Indices are checked against the shape where thei
 known (eagerly): out-of-range raises ``IndexError`` like PyTorch. Inside a compiled step index
 values are not known, and JAX clamps out-of-range gathers instead. Boolean-mask reads have a
 data-dependent shape, which compiled code cannot express: use ``torch.where``/``masked_fill``.
+
+Integer indices and slice starts are passed to the op as an int array (``lax.dynamic_slice`` /
+``lax.dynamic_update_slice``), never baked into the program: ``x[i]``, ``x[i:i+4]`` or
+``x[i, 3] = v`` in a Python loop run one compiled program for every ``i`` (a new one only when the
+result's shape changes). As in PyTorch, the integers of an index that also holds tensors select
+first, and the tensors then index what is left.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from .. import _dtype
 from .._dispatch import apply
@@ -21,13 +28,137 @@ from .._tensor import Tensor, set_view
 from . import inplace
 
 _ARRAY = "A"  # marks the place of a dynamic index array in an encoded index
+_BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
 
 
-def _encode(index, shape: tuple) -> tuple[tuple, list]:
-    """Split a Python index into a hashable static spec and the list of dynamic index arrays."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    spec, arrays = [], []
+# -- basic indexing (ints, slices, None, ...): a dynamic window ------------------------------------
+
+
+def _is_basic(index: tuple) -> bool:
+    return (
+        all(isinstance(i, _BASIC) and not isinstance(i, (bool, np.bool_)) for i in index)
+        and sum(1 for i in index if i is Ellipsis) <= 1
+    )
+
+
+def _basic_plan(index: tuple, shape: tuple) -> tuple[np.ndarray, tuple, str]:
+    """For an index of ints, slices, None and one ``...`` at most: ``(starts, plan, name)``.
+
+    ``starts`` (an int32 array, one start per dimension) holds everything that depends on the
+    index values; ``plan = (sizes, steps, lengths, out_shape)`` only what fixes the result's shape.
+    """
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if Ellipsis not in index:
+        index = (*index, Ellipsis)
+    starts, sizes, steps, lengths, out_shape = [], [], [], [], []
+    name, dim = None, 0
+    for i in index:
+        if i is None:
+            out_shape.append(1)
+            name = "Unsqueeze"
+        elif i is Ellipsis:
+            for n in shape[dim : dim + len(shape) - consumed]:
+                starts.append(0), sizes.append(n), steps.append(1), lengths.append(n)
+                out_shape.append(n)
+            dim += len(shape) - consumed
+        elif isinstance(i, slice):
+            step = 1 if i.step is None else int(i.step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            n = shape[dim]
+            start, stop, _ = slice(
+                None if i.start is None else int(i.start),
+                None if i.stop is None else int(i.stop),
+                step,
+            ).indices(n)
+            length = max(0, -(-(stop - start) // step))
+            starts.append(start if length else 0)
+            sizes.append((length - 1) * step + 1 if length else 0)
+            steps.append(step), lengths.append(length), out_shape.append(length)
+            if (i.start, i.stop, i.step) != (None, None, None):
+                name = "Slice"
+            dim += 1
+        else:
+            n = shape[dim]
+            if not -n <= i < n:
+                raise IndexError(
+                    f"index {int(i)} is out of bounds for dimension {dim} with size {n}"
+                )
+            starts.append(int(i) % n), sizes.append(1), steps.append(1), lengths.append(1)
+            name = "Select"
+            dim += 1
+    if name is None:  # PyTorch names the result after the last step that does something
+        name = "Slice" if any(isinstance(i, slice) for i in index) else "Alias"
+    plan = (tuple(sizes), tuple(steps), tuple(lengths), tuple(out_shape))
+    return np.array(starts, np.int32), plan, name
+
+
+def _window(x, starts, sizes):
+    if not sizes:
+        return x
+    return lax.dynamic_slice(x, tuple(starts[k] for k in range(len(sizes))), sizes)
+
+
+def _strided(steps) -> tuple | None:
+    return tuple(slice(None, None, s) for s in steps) if any(s > 1 for s in steps) else None
+
+
+def _basic_get_fn(x, starts, *, plan):
+    sizes, steps, _, out_shape = plan
+    y = _window(x, starts, sizes)
+    strided = _strided(steps)
+    return (y if strided is None else y[strided]).reshape(out_shape)
+
+
+def _basic_set_fn(x, value, starts, *, plan):
+    sizes, steps, lengths, out_shape = plan
+    v = jnp.broadcast_to(jnp.asarray(value, x.dtype), out_shape).reshape(lengths)
+    strided = _strided(steps)
+    if strided is not None:
+        v = _window(x, starts, sizes).at[strided].set(v)
+    if not sizes:
+        return v
+    return lax.dynamic_update_slice(x, v, tuple(starts[k] for k in range(len(sizes))))
+
+
+def _int_plan(index: tuple, shape: tuple):
+    """The plan of ``_basic_plan`` for the commonest index, Python ints only (``x[i]``,
+    ``x[i, j]``), in a few steps; None for any other index, or one that is out of range."""
+    if len(index) > len(shape):
+        return None
+    starts = []
+    for i, n in zip(index, shape):
+        if type(i) is not int or not -n <= i < n:
+            return None
+        starts.append(i + n if i < 0 else i)
+    starts += [0] * (len(shape) - len(index))
+    return np.array(starts, np.int32), _int_plan_of(len(index), shape), "Select"
+
+
+@functools.lru_cache(maxsize=256)
+def _int_plan_of(k: int, shape: tuple) -> tuple:
+    sizes = (1,) * k + shape[k:]
+    return sizes, (1,) * len(shape), sizes, shape[k:]
+
+
+def basic_view(t: Tensor, index: tuple, name: str | None = None) -> Tensor:
+    """``t[index]`` for an index of ints, slices, None and ``...``: a view (``select``,
+    ``narrow`` and friends come here too, with their own ``name``)."""
+    shape = t._data.shape
+    starts, plan, basic_name = _int_plan(index, shape) or _basic_plan(index, shape)
+    out = apply(_basic_get_fn, name or basic_name, (t, starts), plan=plan)
+    return set_view(out, t, functools.partial(_basic_get_fn, starts=starts, plan=plan))
+
+
+# -- advanced indexing (tensors, lists, masks) -----------------------------------------------------
+
+
+def _encode(index: tuple, shape: tuple) -> tuple[tuple, list, tuple, np.ndarray]:
+    """Split an index holding tensors into a hashable static spec, the list of dynamic index
+    arrays, and its integers: the dims they select (static) and their values (an int array)."""
+    spec, arrays, int_dims, int_values = [], [], [], []
     consumed = sum(
         1
         for i in index
@@ -61,7 +192,8 @@ def _encode(index, shape: tuple) -> tuple[tuple, list]:
                 raise IndexError(
                     f"index {int(i)} is out of bounds for dimension {dim} with size {n}"
                 )
-            spec.append(int(i) % n)
+            int_dims.append(dim)
+            int_values.append(int(i) % n)
             dim += 1
         else:
             arr = i._data if isinstance(i, Tensor) else _list_index(i)
@@ -76,7 +208,7 @@ def _encode(index, shape: tuple) -> tuple[tuple, list]:
             spec.append(_ARRAY)
             arrays.append(arr)
             dim += 1
-    return tuple(spec), arrays
+    return tuple(spec), arrays, tuple(int_dims), np.array(int_values, np.int32)
 
 
 def _list_index(i):
@@ -86,7 +218,7 @@ def _list_index(i):
             "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
             f"valid indices (got {type(i).__name__})"
         )
-    return jnp.asarray(arr if arr.dtype == np.bool_ else arr.astype(np.int64))
+    return arr if arr.dtype == np.bool_ else arr.astype(np.int64)  # passed to the op as is
 
 
 def _mask_to_indices(mask, dims, start: int) -> list:
@@ -104,7 +236,7 @@ def _mask_to_indices(mask, dims, start: int) -> list:
                     f"match the shape of the indexed tensor {list(dims)} at index "
                     f"{start + k}"
                 )
-    return [jnp.asarray(a) for a in np.nonzero(np.asarray(mask))]
+    return list(np.nonzero(np.asarray(mask)))  # NumPy arrays: passed to the op as they are
 
 
 def _check_bounds(arr, n: int, dim: int, error: type = IndexError) -> None:
@@ -129,20 +261,37 @@ def _decode(spec: tuple, arrays) -> tuple:
     return tuple(out)
 
 
-def _getitem_fn(x, *arrays, spec):
+def _int_window(x, int_values, int_dims: tuple) -> tuple[tuple, tuple]:
+    idx, sizes = [np.int32(0)] * x.ndim, list(x.shape)
+    for k, d in enumerate(int_dims):
+        idx[d], sizes[d] = int_values[k], 1
+    return tuple(idx), tuple(sizes)
+
+
+def _getitem_fn(x, int_values, *arrays, spec, int_dims):
+    if int_dims:  # PyTorch selects the integers first, then indexes with the tensors
+        x = jnp.squeeze(lax.dynamic_slice(x, *_int_window(x, int_values, int_dims)), int_dims)
     return x[_decode(spec, arrays)]
 
 
-def _basic_name(spec: tuple) -> str:
-    """PyTorch's name for a basic index: that of the last step that does something."""
-    for s in reversed(spec):
-        if s is None:
-            return "Unsqueeze"
-        if isinstance(s, int):
-            return "Select"
-        if isinstance(s, tuple) and s[1:] != (None, None, None):
-            return "Slice"
-    return "Slice" if any(isinstance(s, tuple) for s in spec) else "Alias"
+def _setitem_fn(x, value, int_values, *arrays, spec, int_dims):
+    y = x
+    if int_dims:
+        idx, sizes = _int_window(x, int_values, int_dims)
+        y = jnp.squeeze(lax.dynamic_slice(x, idx, sizes), int_dims)
+    at = _decode(spec, arrays)
+    y = y.at[at].set(jnp.broadcast_to(jnp.asarray(value, x.dtype), y[at].shape))
+    return lax.dynamic_update_slice(x, y.reshape(sizes), idx) if int_dims else y
+
+
+@functools.lru_cache(maxsize=256)
+def _advanced_shape(spec: tuple, int_dims: tuple, shape: tuple, index_avals: tuple) -> tuple:
+    args = [jax.ShapeDtypeStruct(s, d) for s, d in index_avals]
+    x = jax.ShapeDtypeStruct(shape, jnp.float32)
+    ints = jax.ShapeDtypeStruct((len(int_dims),), jnp.int32)
+    return jax.eval_shape(
+        functools.partial(_getitem_fn, spec=spec, int_dims=int_dims), x, ints, *args
+    ).shape
 
 
 def getitem(t: Tensor, index) -> Tensor:
@@ -157,16 +306,24 @@ def getitem(t: Tensor, index) -> Tensor:
                 "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
             )
-    spec, arrays = _encode(index, tuple(t.shape))
-    out = apply(_getitem_fn, "Index" if arrays else _basic_name(spec), (t, *arrays), spec=spec)
-    if not arrays:
-        set_view(out, t, functools.partial(_getitem_fn, spec=spec))
-    return out
+    index = index if isinstance(index, tuple) else (index,)
+    if _is_basic(index):
+        return basic_view(t, index)
+    spec, arrays, int_dims, ints = _encode(index, tuple(t.shape))
+    return apply(_getitem_fn, "Index", (t, ints, *arrays), spec=spec, int_dims=int_dims)
 
 
-def _setitem_fn(x, value, *arrays, spec):
-    idx = _decode(spec, arrays)
-    return x.at[idx].set(jnp.broadcast_to(jnp.asarray(value, x.dtype), x[idx].shape))
+def _fit_value(value, target_shape: tuple):
+    if not isinstance(value, Tensor):
+        return value
+    try:
+        np.broadcast_shapes(tuple(value.shape), target_shape)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(target_shape)}"
+        ) from None
+    return value.reshape(target_shape) if value.ndim > len(target_shape) else value
 
 
 def _masked_set_fn(x, mask, value):
@@ -190,19 +347,19 @@ def setitem(t: Tensor, index, value) -> None:
         v = value.reshape(()) if isinstance(value, Tensor) else value
         inplace.commit(t, apply(_masked_set_fn, "MaskedFill", (t, index, v)))
         return
-    spec, arrays = _encode(index, tuple(t.shape))
-    target_shape = jax.eval_shape(lambda x, *a: x[_decode(spec, a)], t._data, *arrays).shape
-    if isinstance(value, Tensor):
-        try:
-            np.broadcast_shapes(tuple(value.shape), target_shape)
-        except ValueError:
-            raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
-                f"indexing result of shape {list(target_shape)}"
-            ) from None
-        if value.ndim > len(target_shape):
-            value = value.reshape(target_shape)
-    out = apply(_setitem_fn, "torch::autograd::CopySlices", (t, value, *arrays), spec=spec)
+    index = index if isinstance(index, tuple) else (index,)
+    name = "torch::autograd::CopySlices"
+    if _is_basic(index):
+        shape = t._data.shape
+        starts, plan, _ = _int_plan(index, shape) or _basic_plan(index, shape)
+        value = _fit_value(value, plan[3])
+        out = apply(_basic_set_fn, name, (t, value, starts), plan=plan)
+    else:
+        spec, arrays, int_dims, ints = _encode(index, tuple(t.shape))
+        avals = tuple((tuple(a.shape), a.dtype) for a in arrays)
+        value = _fit_value(value, _advanced_shape(spec, int_dims, tuple(t.shape), avals))
+        args = (t, value, ints, *arrays)
+        out = apply(_setitem_fn, name, args, spec=spec, int_dims=int_dims)
     inplace.commit(t, out)
 
 

@@ -8,6 +8,8 @@ through ``.data``/``detach()``, whose writes bypass autograd as in PyTorch.
 
 from __future__ import annotations
 
+import sys
+
 import jax.numpy as jnp
 
 from .. import _dtype
@@ -85,6 +87,8 @@ def _scatter_into(base, flat_index, value):
 
 def _write_back(view: Tensor) -> None:
     base = view._base
+    if sys.getrefcount(base) <= 3:  # only this view (and this frame) hold the base: unobservable
+        return
     index = view._view_fn(jnp.arange(base._data.size).reshape(base._data.shape))
     if view._view_detached or not (
         is_grad_enabled() and (base.requires_grad or view.requires_grad)

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor, _wrap_dim, set_view
+from .indexing import basic_view
 
 
 def _sizes(args) -> tuple:
@@ -377,23 +378,25 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     d = _wrap_dim(dim, input.ndim)
-    n = input.shape[d]
+    n, index = input.shape[d], int(index)
     if not -n <= index < n:
         raise IndexError(
             f"select(): index {index} out of range for tensor of size "
             f"{list(input.shape)} at dimension {d}"
         )
-    return _view_op(_select_fn, "Select", input, dim=d, index=index % n)
+    return basic_view(input, (slice(None),) * d + (index,), "Select")
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The ``length`` elements from ``start`` along ``dim`` (a view; ``start`` is passed to one
+    compiled program as a value, so a loop over starts compiles once)."""
     d = _wrap_dim(dim, input.ndim)
     start = int(start) % input.shape[d] if start < 0 else int(start)
     if start + length > input.shape[d]:
         raise RuntimeError(
             f"start ({start}) + length ({length}) exceeds dimension size ({input.shape[d]})."
         )
-    return _view_op(_slice_fn, "Slice", input, start=start, stop=start + length, dim=d)
+    return basic_view(input, (slice(None),) * d + (slice(start, start + int(length)),), "Slice")
 
 
 def _flip_fn(x, *, dims):
@@ -405,18 +408,23 @@ def flip(input: Tensor, dims) -> Tensor:
     return apply(_flip_fn, "Flip", (input,), dims=tuple(_wrap_dim(d, input.ndim) for d in dims))
 
 
-def _roll_fn(x, *, shifts, dims):
+def _roll_fn(x, shifts, *, dims):
     return jnp.roll(x, shifts, dims)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """``torch.roll``; the shifts are passed as values, so changing them does not recompile."""
     if dims is None:
-        return reshape(
-            apply(_roll_fn, "Roll", (flatten(input),), shifts=shifts, dims=0), tuple(input.shape)
-        )
-    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else shifts
+        shifted = apply(_roll_fn, "Roll", (flatten(input), _shift_array(shifts)), dims=0)
+        return reshape(shifted, tuple(input.shape))
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else dims
-    return apply(_roll_fn, "Roll", (input,), shifts=shifts, dims=dims)
+    return apply(_roll_fn, "Roll", (input, _shift_array(shifts)), dims=dims)
+
+
+def _shift_array(shifts) -> np.ndarray:
+    if isinstance(shifts, (list, tuple)):
+        return np.array([int(s) for s in shifts], np.int64)
+    return np.array(int(shifts), np.int64)
 
 
 def _tril_fn(x, *, k, upper):

@@ -1,0 +1,149 @@
+"""Eager ops with changing Python values: one compiled program for all values, bounded caches.
+
+Values are compared with real PyTorch; compilations are counted through
+``torchlike._dispatch.cache_info()``.
+"""
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+import torchlike
+from torchlike import _dispatch
+
+_X = np.arange(5 * 6 * 7, dtype=np.float32).reshape(5, 6, 7)
+
+# Index expressions, as functions of the library, with PyTorch's result or error.
+_INDICES = [
+    lambda t: 2,
+    lambda t: -1,
+    lambda t: (1, 3),
+    lambda t: (1, -2, 6),
+    lambda t: slice(1, 4),
+    lambda t: slice(-3, None),
+    lambda t: slice(None, None, 2),
+    lambda t: (slice(0, 5, 3), slice(1, None, 2), 4),
+    lambda t: slice(3, 100),
+    lambda t: slice(7, 9),
+    lambda t: (Ellipsis, 2),
+    lambda t: (None, 1, Ellipsis, None, slice(2, 3)),
+    lambda t: (1, slice(None), [0, 1]),  # integers select first, as in PyTorch
+    lambda t: ([0, 1], slice(None), 1),
+    lambda t: (2, [0, 2], [1, 3]),
+    lambda t: (t.tensor([0, 4]), 1),
+    lambda t: 5,  # IndexError
+    lambda t: (0, -7),  # IndexError
+    lambda t: (0, 0, 0, 0),  # IndexError: too many indices
+]
+
+
+def _run(fn):
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - the exception type is what is compared
+        return type(e)
+
+
+@pytest.mark.parametrize("k", range(len(_INDICES)))
+def test_getitem_and_setitem_match_torch(k):
+    make = _INDICES[k]
+    ref = _run(lambda: torch.tensor(_X)[make(torch)])
+    got = _run(lambda: torchlike.tensor(_X)[make(torchlike)])
+    if isinstance(ref, type):
+        assert got is ref
+    else:
+        np.testing.assert_array_equal(got.numpy(), ref.numpy())
+        assert got.shape == ref.shape
+
+    def write(lib):
+        x = lib.tensor(_X)
+        x[make(lib)] = -1.0
+        return x
+
+    ref, got = _run(lambda: write(torch)), _run(lambda: write(torchlike))
+    if isinstance(ref, type):
+        assert got is ref
+    else:
+        np.testing.assert_array_equal(got.numpy(), ref.numpy())
+
+
+_METHODS = [
+    lambda x: x.narrow(0, 1, 2),
+    lambda x: x.narrow(1, -3, 2),
+    lambda x: x.narrow(2, 0, 7),
+    lambda x: x.narrow(0, 4, 3),  # RuntimeError
+    lambda x: x.select(2, -1),
+    lambda x: x.select(0, 5),  # IndexError
+    lambda x: x.roll(3, 0),
+    lambda x: x.roll((1, -2), (0, 2)),
+    lambda x: x.roll(-7),
+]
+
+
+@pytest.mark.parametrize("k", range(len(_METHODS)))
+def test_views_and_roll_match_torch(k):
+    ref = _run(lambda: _METHODS[k](torch.tensor(_X)))
+    got = _run(lambda: _METHODS[k](torchlike.tensor(_X)))
+    if isinstance(ref, type):
+        assert got is ref
+    else:
+        np.testing.assert_array_equal(got.numpy(), ref.numpy())
+
+
+def test_distinct_indices_compile_a_handful_of_programs():
+    x = torchlike.arange(400 * 3, dtype=torchlike.float32).reshape(400, 3)
+    ids = torchlike.zeros(400, dtype=torchlike.long)
+    before = _dispatch.cache_info().compiles
+    for i in range(200):
+        assert x[i].tolist() == [3.0 * i, 3.0 * i + 1, 3.0 * i + 2]
+        assert float(x[i, 2]) == 3.0 * i + 2
+        assert x[i : i + 2].shape == (2, 3)
+        assert x.narrow(0, i, 2)[1, 0].item() == 3.0 * (i + 1)
+        assert x.select(0, i)[1].item() == 3.0 * i + 1
+        ids[i] = i
+        x[i, 1] = 0.5
+    assert x.roll(7, 0)[7, 0].item() == 0.0  # roll: shifts are values too
+    assert x.roll(-3, 0)[0, 0].item() == 9.0
+    assert ids.tolist()[:200] == list(range(200))
+    assert x[:200, 1].tolist() == [0.5] * 200
+    assert _dispatch.cache_info().compiles - before <= 16
+
+
+def test_gradient_flows_through_dynamic_index():
+    ref_x = torch.tensor(_X[0], requires_grad=True)
+    got_x = torchlike.tensor(_X[0], requires_grad=True)
+    for x in (ref_x, got_x):
+        y = x * 1.0
+        y[2, 1:4] = x[3, :3] * 2
+        (y[1:3].sum() + x.narrow(1, 2, 3).square().sum() + x.select(1, -1).sum()).backward()
+    np.testing.assert_allclose(got_x.grad.numpy(), ref_x.grad.numpy())
+
+
+def _shift(x, *, k):
+    return x + k
+
+
+def test_cache_is_bounded_and_warns_on_recompiles(caplog):
+    old, info = _dispatch.cache_size(), _dispatch.cache_info()
+    bound = max(info.forward, info.vjp) + 4  # evicts a few programs only: others reuse them
+    try:
+        _dispatch.set_cache_size(bound)
+        for n in range(1, 10):  # a new output shape each time: a new program each time
+            torchlike.ones(37, dtype=torchlike.float64)[:n]
+        after = _dispatch.cache_info()
+        assert after.forward == bound and after.vjp <= bound and after.maxsize == bound
+        assert after.evictions - info.evictions >= 9 - 4
+    finally:
+        _dispatch.set_cache_size(old)
+    threshold = _dispatch.RECOMPILE_WARN_THRESHOLD
+    try:
+        _dispatch.RECOMPILE_WARN_THRESHOLD = 3
+        with caplog.at_level(logging.WARNING, logger="torchlike.eager"):
+            for k in range(5):  # one program per value of a static option
+                _dispatch.apply(_shift, "ShiftOp", (torchlike.ones(2),), k=k)
+        assert "ShiftOp" in caplog.text and "'k'" in caplog.text
+        assert caplog.text.count("ShiftOp") == 1  # once per op
+    finally:
+        _dispatch.RECOMPILE_WARN_THRESHOLD = threshold
