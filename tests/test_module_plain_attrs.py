@@ -162,3 +162,7 @@ def test_compiled_step_sees_modules_appended_later():
     net.extra.append(late)  # not an assignment: no structure change is announced
     expected = float(late(tl.ones(1, 2)).sum())
     np.testing.assert_allclose(float(step(tl.ones(1, 2))), expected, rtol=1e-6)
+    other = tl.nn.Linear(2, 2)
+    net.extra[0] = other  # replaced, same length
+    expected = float(other(tl.ones(1, 2)).sum())
+    np.testing.assert_allclose(float(step(tl.ones(1, 2))), expected, rtol=1e-6)

@@ -100,12 +100,13 @@ class _Slot:
 def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tuple]:
     """Every mutable array reachable from ``roots``, each once, in a deterministic order; the
     ids of every object visited (modules and optimizers included); and the plain lists and dicts
-    on modules that hold modules or tensors (or nothing yet), with their lengths: appending to
-    one (``self.layers.append(layer)``) announces no change, so each call checks them."""
+    on modules that hold modules or tensors (or nothing yet), with what they hold: changing one
+    (``self.layers.append(layer)``, ``self.layers[0] = other``) announces nothing, so each call
+    checks them."""
     slots: list[_Slot] = []
     seen: set[int] = set()  # the slots' objects
     visited: set[int] = set()  # every object met, modules and optimizers included
-    guards: list[tuple[Any, int]] = []
+    guards: list[tuple[Any, tuple]] = []
 
     def add(obj, name: str) -> None:
         if id(obj) not in seen:
@@ -123,7 +124,7 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tu
                 elif isinstance(node, (Tensor, Generator)):
                     add(node, name + "." + ".".join(map(str, path)))
                 elif isinstance(node, (list, dict)) and _holds_state(node):
-                    guards.append((node, len(node)))
+                    guards.append((node, _contents(node)))
         elif isinstance(obj, (list, tuple)) and depth < 4:
             for i, item in enumerate(obj):
                 visit(item, f"{name}[{i}]", depth + 1)
@@ -140,6 +141,13 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tu
 def _holds_state(container: list | dict) -> bool:
     items = container.values() if isinstance(container, dict) else container
     return not items or any(isinstance(v, (nnx.Pytree, nnx.Variable, Tensor)) for v in items)
+
+
+def _contents(container: list | dict) -> tuple:
+    """What a plain container holds, by identity."""
+    if isinstance(container, dict):
+        return tuple((k, id(v)) for k, v in container.items())
+    return tuple(map(id, container))
 
 
 def _closure_roots(fn: Callable) -> list[tuple[str, Any]]:
@@ -235,8 +243,8 @@ class CompiledFunction:
         modes = (is_grad_enabled(), _amp_region())
         key = (structure, _structure_version[0], len(self._extra_roots), modes)
         plan = self._plans.get(key)
-        if plan is not None and any(len(c) != n for c, n in plan.guards):
-            plan = None  # a plain list of modules grew or shrank: scan again
+        if plan is not None and any(_contents(c) != held for c, held in plan.guards):
+            plan = None  # a plain list of modules changed: scan again
         if plan is None:
             roots = [(f"arg{i}", a) for i, a in enumerate(args) if not _is_plain_tensor(a)]
             roots += [(k, v) for k, v in kwargs.items() if not _is_plain_tensor(v)]
@@ -485,7 +493,7 @@ class _Plan:
         self.program = program
         self.known = known  # ids of every object the scan visited
         self.mesh = mesh  # the global mesh of a multi-process DDP, else None
-        self.guards = guards  # (plain container, its length when scanned)
+        self.guards = guards  # (plain container, what it held when scanned)
 
 
 class _Program:
