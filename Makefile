@@ -13,7 +13,7 @@ $(BIN)/activate:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.runtime: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[examples]'
 	touch $@
 
 $(VENV)/.test: $(VENV)/.runtime
