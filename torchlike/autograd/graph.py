@@ -310,17 +310,17 @@ def save_versions(node: Node, rule: int, args: tuple, mask: tuple, outs: tuple) 
     if rule == _CROSS:  # input j is saved when another input needs a gradient
         k = sum(mask)
         saved = [j for j, m in enumerate(mask) if k - m]
-    elif rule == _DIV:
+    elif rule == _DIV and len(mask) > 1:
         saved = (0, 1) if mask[1] else (1,)
-    else:
-        saved = (0, 1) if rule == _POW else (0,) if rule in (_SELF, _SELF_OUT) else ()
+    else:  # (a composite op named Div or Pow of one tensor saves that tensor, as PyTorch's)
+        saved = () if rule == _OUT else (0, 1) if rule == _POW else (0,)
     entries = []
     for j in saved:
-        t = args[j]
+        t = args[j] if j < len(args) else None
         if hasattr(t, "_data"):  # a tensor, not a Python number
             vc = version_counter(t)
             entries.append((vc, vc[0], t, 0))
-    if rule in (_OUT, _SELF_OUT, _POW):
+    if rule in (_OUT, _SELF_OUT, _POW) and outs[0].grad_fn is node:
         entries.append((version_counter(outs[0]), 0, None, 0))
     node.versions = tuple(entries)
 
