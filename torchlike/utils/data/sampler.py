@@ -77,7 +77,11 @@ class RandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
         if self.replacement:
-            yield from host_rng(self.generator).integers(0, n, self.num_samples).tolist()
+            # drawn a chunk at a time, as PyTorch does: num_samples may be huge (an endless loader)
+            rng, left = host_rng(self.generator), self.num_samples
+            while left > 0:
+                yield from rng.integers(0, n, min(left, 4096)).tolist()
+                left -= 4096
             return
         for _ in range(self.num_samples // n):
             yield from host_rng(self.generator).permutation(n).tolist()
