@@ -157,6 +157,22 @@ def test_lr_change_needs_no_recompile():
     assert step.num_compiles == 1
 
 
+def test_lr_change_reaches_an_optimizer_held_in_a_list_argument():
+    def step_in_list(model, opts, x):
+        return sgd_step(model, opts[0], x)
+
+    (model, opt), (twin, twin_opt) = make(), make()
+    step = tl.compile(step_in_list)
+    for i, x in enumerate(inputs()):
+        for o in (opt, twin_opt):
+            o.param_groups[0]["lr"] = 0.1 / (i + 1)
+        a = step(model, [opt], x).item()
+        b = sgd_step(twin, twin_opt, x).item()
+        assert a == pytest.approx(b, rel=1e-5, abs=1e-6)
+    assert_same_model(model, twin)
+    assert step.num_compiles == 1
+
+
 def test_host_reads_inside_compile_raise_pytorch_worded_errors():
     def uses_item(x):
         return x * x.sum().item()

@@ -97,16 +97,22 @@ class _Slot:
         object.__setattr__(self.obj, "_grad", None if value is None else Tensor._wrap(value))
 
 
-def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tuple]:
+def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tuple, list]:
     """Every mutable array reachable from ``roots``, each once, in a deterministic order; the
-    ids of every object visited (modules and optimizers included); and the plain lists and dicts
+    ids of every object visited (modules and optimizers included); the plain lists and dicts
     on modules that hold modules or tensors (or nothing yet), with what they hold: changing one
     (``self.layers.append(layer)``, ``self.layers[0] = other``) announces nothing, so each call
-    checks them."""
+    checks them; and the objects met that copy Python-side numbers in before each call
+    (``_compile_sync``: optimizers, grad scalers), wherever they sit (``[opt_g, opt_d]``)."""
     slots: list[_Slot] = []
     seen: set[int] = set()  # the slots' objects
     visited: set[int] = set()  # every object met, modules and optimizers included
     guards: list[tuple[Any, tuple]] = []
+    syncs: list = []
+
+    def sync(obj) -> None:
+        if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
+            syncs.append(obj)
 
     def add(obj, name: str) -> None:
         if id(obj) not in seen:
@@ -114,11 +120,13 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tu
             slots.append(_Slot(obj, name))
 
     def visit(obj, name: str, depth: int) -> None:
+        sync(obj)
         if isinstance(obj, (Tensor, nnx.Variable, Generator)):
             add(obj, name)
         elif isinstance(obj, nnx.Pytree):
             for path, node in nnx.iter_graph(obj):
                 visited.add(id(node))
+                sync(node)
                 if isinstance(node, nnx.Variable):
                     add(node, name + "." + ".".join(map(str, path)) if path else name)
                 elif isinstance(node, (Tensor, Generator)):
@@ -135,7 +143,7 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tu
     for name, obj in roots:
         visit(obj, name, 0)
     add(default_generator, "torch.default_generator")
-    return slots, visited | seen, tuple(guards)
+    return slots, visited | seen, tuple(guards), syncs
 
 
 def _holds_state(container: list | dict) -> bool:
@@ -249,11 +257,7 @@ class CompiledFunction:
             roots = [(f"arg{i}", a) for i, a in enumerate(args) if not _is_plain_tensor(a)]
             roots += [(k, v) for k, v in kwargs.items() if not _is_plain_tensor(v)]
             roots += _closure_roots(self._fn) + self._extra_roots
-            slots, known, guards = _find_state(roots)
-            syncs = []
-            for obj in [o for _, o in roots] + [s.obj for s in slots]:
-                if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
-                    syncs.append(obj)
+            slots, known, guards, syncs = _find_state(roots)
             program = _Program((structure, _fingerprint(roots), len(slots), modes))
             # One object per distinct program: later lookups (here and in jax.jit's cache) then
             # match by identity instead of comparing graph definitions field by field.
