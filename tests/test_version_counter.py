@@ -153,3 +153,23 @@ def test_error_inside_a_compiled_step_is_pytorchs():
 
     with pytest.raises(RuntimeError, match="modified by an inplace operation.*output 0 of Exp"):
         tl.compile(step)(tl.tensor(A))
+
+
+def test_optimizer_step_counts_as_an_inplace_write():
+    """``opt.step()`` writes the parameters in place (PyTorch bumps their versions), so a graph
+    that saved a parameter cannot be backpropagated after the step (the GAN-order mistake)."""
+
+    def scenario(lib):
+        a = lib.tensor(A, requires_grad=True)
+        w = lib.nn.Parameter(lib.tensor(B))
+        opt = lib.optim.SGD([w], lr=0.1)
+        loss = (a * w).sum()
+        loss.backward(retain_graph=True)
+        opt.step()
+        try:
+            loss.backward()
+        except RuntimeError as e:
+            return str(e), w._version
+        return None, w._version
+
+    assert scenario(tl) == scenario(ref)

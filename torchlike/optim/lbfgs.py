@@ -19,6 +19,7 @@ import optax
 from .. import _trace_state
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.graph import bump_version
 from .optimizer import Optimizer, _array, _number
 
 
@@ -123,6 +124,7 @@ class LBFGS(Optimizer):
             n = p.numel()
             update = direction[offset : offset + n].reshape(p._data.shape)
             p._data = p._data + step_size * update
+            bump_version(p)  # PyTorch's LBFGS writes with p.add_
             offset += n
 
     def _values(self) -> list[jax.Array]:
@@ -131,6 +133,7 @@ class LBFGS(Optimizer):
     def _set_values(self, values: list[jax.Array]) -> None:
         for p, value in zip(self.param_groups[0]["params"], values, strict=True):
             p._data = value
+            bump_version(p)  # PyTorch's LBFGS writes with p.copy_
 
     def _evaluate_at(self, closure, x, t, d) -> tuple[float, jax.Array]:
         """The loss and flat gradient at ``x + t * d``; the parameters are left at ``x``."""

@@ -41,6 +41,7 @@ from flax import nnx
 from .. import _dtype, _trace_state
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
+from ..autograd.graph import bump_version
 
 _Tracer = jax.core.Tracer
 
@@ -485,6 +486,7 @@ class Optimizer(nnx.Pytree):
         )
         for i, value, leaves in zip(active, new_params, new_states):
             self._params[i]._data = value
+            bump_version(self._params[i])  # an in-place write, as PyTorch's step makes
             # Inside torchlike.compile the state holds tracers for the call: write the value
             # without NNX's trace-level check (as Parameter._data's setter does).
             for var, leaf in zip(self._states[i], leaves):
