@@ -274,7 +274,7 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
             return tuple(Tensor._wrap(o) for o in out)
         return Tensor._wrap(out)
 
-    mask = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    mask = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
     if tracing:
         douts, aux, pullback = _forward_with_pullback(fn, static, mask)(*arrays)
     else:
@@ -288,22 +288,26 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
         douts, aux, pullback = fwd(arrays)
 
     multi = isinstance(douts, tuple)
-    douts, aux = (douts, aux) if multi else ((douts,), (aux,))
 
     def pull(cts, _pb=pullback):
         grads = iter(_pb(cts if multi else cts[0]))
         return [next(grads) if m else None for m in mask]
 
     inputs = tuple(
-        (None if not m else (a.grad_fn, a._out_index) if a.grad_fn is not None else a)
+        (None if not m else a if (src := a.grad_fn) is None else (src, a._out_index))
         for a, m in zip(args, mask)
     )
-    avals = tuple(None if d is None else (d.shape, d.dtype) for d in douts)
-    node = Node(name, pull, inputs, avals, (fn, static, arrays, mask))
-    outs = tuple(
-        Tensor._make(d, node, i) if d is not None else Tensor._wrap(x)
-        for i, (d, x) in enumerate(zip(douts, aux))
-    )
+    if multi:
+        avals = tuple(None if d is None else (d.shape, d.dtype) for d in douts)
+        node = Node(name, pull, inputs, avals, (fn, static, arrays, mask))
+        outs = tuple(
+            Tensor._make(d, node, i) if d is not None else Tensor._wrap(x)
+            for i, (d, x) in enumerate(zip(douts, aux))
+        )
+    else:  # one output (the common case), without the loops
+        avals = (None,) if douts is None else ((douts.shape, douts.dtype),)
+        node = Node(name, pull, inputs, avals, (fn, static, arrays, mask))
+        outs = (Tensor._make(douts, node, 0) if douts is not None else Tensor._wrap(aux),)
     rule = SAVES.get(name)
     if rule is not None:  # what PyTorch saves for backward: checked for in-place writes there
         save_versions(node, rule, args, mask, outs)

@@ -113,6 +113,8 @@ class AccumulateGrad:
 
 def _fill(node: Node, cts: list) -> tuple:
     """Cotangents for every differentiable output, zeros where none arrived."""
+    if len(cts) == 1 and cts[0] is not None and node.out_avals[0] is not None:  # the usual
+        return (cts[0],)
     return tuple(
         None if aval is None else (jnp.zeros(aval[0], aval[1]) if ct is None else ct)
         for aval, ct in zip(node.out_avals, cts)
@@ -422,13 +424,15 @@ def run_backward(
     pending: dict[int, list] = {}  # id(leaf) -> [leaf, summed grad]: leaves with hooks
 
     def send(target, g) -> None:
-        if not isinstance(target, tuple):  # a leaf: back to PyTorch's convention (see _torch)
-            g = _torch(g)
         if isinstance(target, tuple):
             node, idx = target
-            slot = cts.setdefault(id(node), [None] * len(node.out_avals))
+            slot = cts.get(id(node))
+            if slot is None:
+                slot = cts[id(node)] = [None] * len(node.out_avals)
             slot[idx] = g if slot[idx] is None else slot[idx] + g
-        elif id(target) in _LEAF_HOOKS or (wanted is None and id(target) in _POST_HOOKS):
+            return
+        g = _torch(g)  # a leaf: back to PyTorch's convention (see _torch)
+        if id(target) in _LEAF_HOOKS or (wanted is None and id(target) in _POST_HOOKS):
             if wanted is None or id(target) in wanted:  # hooks see the sum over all uses
                 entry = pending.setdefault(id(target), [target, None])
                 entry[1] = g if entry[1] is None else entry[1] + g
@@ -454,13 +458,14 @@ def run_backward(
             for idx, hooks in node.hooks.items():
                 if node_cts[idx] is not None:
                     node_cts[idx] = _run_hooks(hooks, node_cts[idx], create_graph)
-        for idx, ct in enumerate(node_cts):
-            if ct is None:
-                continue
-            if node.retained and idx in node.retained and wanted is None:
-                accumulate(node.retained[idx], ct)
-            if wanted is not None and ("node", id(node), idx) in wanted:
-                found[("node", id(node), idx)] = _torch(ct)
+        if node.retained or wanted is not None:
+            for idx, ct in enumerate(node_cts):
+                if ct is None:
+                    continue
+                if node.retained and idx in node.retained and wanted is None:
+                    accumulate(node.retained[idx], ct)
+                if wanted is not None and ("node", id(node), idx) in wanted:
+                    found[("node", id(node), idx)] = _torch(ct)
         if node.pullback is None:
             raise RuntimeError(_FREED)
         if node.versions:

@@ -124,6 +124,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Shape:
         - Output: ``(*, out_features)`` (``(*)`` for a 1-D weight).
     """
+    xd, wd = input._data, weight._data
+    if (  # the common case, checked on the arrays; anything else takes the full checks below
+        wd.ndim == 2
+        and xd.ndim >= 1
+        and xd.dtype == wd.dtype
+        and xd.shape[-1] == wd.shape[1]
+        and (bias is None or bias._data.shape == wd.shape[:1])
+    ):
+        if xd.ndim == 2:
+            return apply(_linear_fn, "Mm" if bias is None else "Addmm", (input, weight, bias))
+        return apply(_linear_fn, "UnsafeView" if bias is None else "View", (input, weight, bias))
     _check_same_dtype(input, weight, "m1 and m2")
     in_features = weight.shape[-1]
     if input.shape[-1] != in_features:
