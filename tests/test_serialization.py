@@ -8,6 +8,7 @@ still shared. Files PyTorch itself reads or writes are tested in ``test_torch_fi
 from __future__ import annotations
 
 import collections
+import copy
 import io
 import os
 import pickle
@@ -17,6 +18,7 @@ import sys
 import jax
 import numpy as np
 import pytest
+from flax import nnx
 
 import torchlike as tl
 from torchlike import nn
@@ -198,6 +200,107 @@ def test_whole_module_loads_with_weights_only_false(tmp_path, fmt):
     x = tl.randn(2, 1, 4, 4)
     np.testing.assert_array_equal(np.asarray(loaded(x)._data), np.asarray(model(x)._data))
     assert isinstance(loaded.conv.weight, nn.Parameter) and loaded.conv.weight.requires_grad
+
+
+class _Full(nn.Module):
+    """Submodules, parameters, buffers (persistent, not, BatchNorm's running stats), a plain list
+    of modules, plain attributes and a hook table: all a whole module's pickle must carry."""
+
+    def __init__(self, lib) -> None:
+        lib.nn.Module.__init__(self)  # shared with the PyTorch twin below
+        self.fc = lib.nn.Linear(3, 4)
+        self.bn = lib.nn.BatchNorm1d(4)
+        self.register_buffer("scale", lib.full((4,), 2.0))
+        self.register_buffer("scratch", lib.zeros(1), persistent=False)
+        self.blocks = [lib.nn.Linear(4, 4), lib.nn.Tanh()]
+        self.depth = 2
+
+    def forward(self, x):
+        x = self.bn(self.fc(x)) * self.scale
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+_FULL_CLASSES = [nn.Linear, nn.BatchNorm1d, nn.Tanh]
+
+
+def _torch_full():
+    """The same model in PyTorch, as a module-level class (so that torch.save pickles it)."""
+    import torch
+
+    cls = type("_TorchFull", (torch.nn.Module,), {"__init__": _Full.__init__})
+    cls.__module__, cls.__qualname__ = __name__, "_TorchFull"
+    globals()["_TorchFull"] = cls
+    return torch, cls(torch)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_whole_module_loads_with_weights_only_and_allow_list(tmp_path, fmt):
+    """A whole model pickles as its class and plain data (PyTorch's vocabulary for tensors), so
+    ``weights_only=True`` loads it once its classes are allow-listed, and refuses it otherwise
+    with PyTorch's error naming the user's class; nothing internal to torchlike is named."""
+    tl.manual_seed(0)
+    model = _Full(tl)
+    model.train()(tl.randn(5, 3))  # running stats move
+    model.eval()
+    x = tl.randn(2, 3)
+    want = np.asarray(model(x)._data)
+    path = _saved(model, tmp_path / FORMATS[fmt])
+
+    torch, ref = _torch_full()
+    ref_path = str(tmp_path / "ref.pt")
+    torch.save(ref, ref_path)
+    with pytest.raises(pickle.UnpicklingError) as ref_err:
+        torch.load(ref_path)
+    assert "_TorchFull was not an allowed global" in str(ref_err.value)
+    with pytest.raises(type(ref_err.value), match=r"GLOBAL \S*\._Full was not an allowed global"):
+        tl.load(path)
+
+    with tl.serialization.safe_globals([_Full, *_FULL_CLASSES]):
+        if fmt == "torch":
+            assert tl.serialization.get_unsafe_globals_in_checkpoint(path) == []
+        loaded = tl.load(path)
+    unsafe = tl.load(path, weights_only=False)
+    for got in (loaded, unsafe):
+        assert type(got) is _Full and not got.training and got.depth == 2
+        assert [type(b) for b in got.blocks] == [nn.Linear, nn.Tanh]
+        assert_same(got.state_dict(), model.state_dict())
+        assert [n for n, _ in got.named_buffers()] == [n for n, _ in model.named_buffers()]
+        assert [type(b) for b in got.buffers()] == [type(b) for b in model.buffers()]
+        assert isinstance(got.fc.weight, nn.Parameter) and got.fc.weight.requires_grad
+        np.testing.assert_array_equal(np.asarray(got(x)._data), want)
+        np.testing.assert_array_equal(np.asarray(copy.deepcopy(got)(x)._data), want)
+        graphdef, state = nnx.split(got)  # still an NNX graph
+        np.testing.assert_array_equal(np.asarray(nnx.merge(graphdef, state)(x)._data), want)
+        # the plain list's layer is NNX data, so a compiled step sees (and trains) it
+        assert any("blocks" in str(path) for path, _ in nnx.to_flat_state(state))
+        got.train()(tl.randn(4, 3))  # BatchNorm updates its restored running stats
+        assert not np.array_equal(
+            np.asarray(got.bn.running_mean._data), np.asarray(model.bn.running_mean._data)
+        )
+
+
+def test_whole_module_pickle_keeps_hooks_and_opaque_attributes():
+    """Hook tables and attributes JAX cannot take apart survive a plain pickle round trip."""
+    model = nn.Sequential(nn.Linear(2, 2))
+    model.kinds = {nn.Linear: 1, "x": 2}  # keys that cannot be sorted
+    model.register_forward_hook(_record_hook)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.kinds == {nn.Linear: 1, "x": 2}
+    _HOOK_CALLS.clear()
+    loaded(tl.ones(1, 2))
+    assert _HOOK_CALLS == [1]
+    loaded.register_forward_pre_hook(_record_hook).remove()
+    loaded(tl.ones(1, 2))
+    assert _HOOK_CALLS == [1, 1]
+
+
+_HOOK_CALLS: list = []
+
+
+def _record_hook(*args) -> None:
+    _HOOK_CALLS.append(1)
 
 
 class _Record:

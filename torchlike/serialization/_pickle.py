@@ -122,10 +122,9 @@ class TensorPickler(pickle._Pickler):
         if isinstance(obj, Parameter):
             rebuild = _Global("torch._utils", "_rebuild_parameter")
             return rebuild, (Tensor._wrap(obj._data), obj.requires_grad, collections.OrderedDict())
-        if isinstance(obj, _VariableTensor):  # a buffer, inside a whole module
-            rebuild = _Global(__name__, "_rebuild_buffer")
-            kind = type(obj).__name__
-            return rebuild, (Tensor._wrap(obj._data), kind, obj.get_metadata("persistent", True))
+        if isinstance(obj, _VariableTensor):  # a buffer: a plain tensor, as PyTorch's buffers
+            # (a whole module notes its buffers' kinds in its own state: Module.__getstate__)
+            return self.reducer_override(Tensor._wrap(obj._data))
         if isinstance(obj, jax.Array):  # JAX arrays are saved as tensors
             return self.reducer_override(Tensor._wrap(jnp.asarray(obj)))
         if isinstance(obj, Tensor):

@@ -9,6 +9,7 @@ names), is kept in ``_torch_order``, and every PyTorch-facing iteration (``named
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,7 +22,7 @@ from ... import _dtype, _trace_state
 from ..._compile import bump_structure_version
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from ..parameter import Buffer, Parameter, _VariableTensor
+from ..parameter import Buffer, Parameter, RunningStat, _VariableTensor
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -96,6 +97,61 @@ class Module(nnx.Module):
         object.__setattr__(self, "_child_names", ())  # module slots, including ones set to None
         object.__setattr__(self, "_hooks", _Hooks())
         self.training = True
+
+    # -- pickling ---------------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The module as plain data (``pickle``, ``torch.save(model)``): its attributes, with the
+        hooks and opaque attributes as plain dicts and each buffer's kind noted by name, so that a
+        saved file names only the module classes besides PyTorch's tensor vocabulary, and
+        ``torch.load(weights_only=True)`` needs only those classes allow-listed, as in PyTorch.
+        NNX's bookkeeping is left out and rebuilt by ``__setstate__``."""
+        state: dict[str, Any] = {}
+        buffers: dict[str, tuple[str, bool]] = {}
+        for name, value in vars(self).items():
+            if name in _NNX_BOOKKEEPING:
+                continue
+            if name == "_hooks":
+                value = {kind: dict(getattr(value, kind)) for kind in _HOOK_KINDS}
+            elif name == "_opaque_attrs":
+                value = dict(value)
+            elif isinstance(value, _VariableTensor) and not isinstance(value, Parameter):
+                buffers[name] = (type(value).__name__, bool(value._persistent()))
+            state[name] = value
+        state[_BUFFER_KINDS_KEY] = buffers
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        if "_pytree__state" in state:  # pickled whole by an earlier torchlike
+            vars(self).update(state)
+            return
+        buffers = state.pop(_BUFFER_KINDS_KEY, None) or {}
+        object.__setattr__(self, "_pytree__state", nnx.pytreelib.PytreeState())
+        object.__setattr__(self, "_pytree__nodes", type(self)._pytree__nodes)
+        hooks = _Hooks()
+        for kind, table in (state.pop("_hooks", None) or {}).items():
+            if kind in _HOOK_KINDS:
+                getattr(hooks, kind).update(table)
+        internal = {"_hooks": hooks}
+        for name in ("_torch_order", "_child_names", "_none_buffers"):
+            if name in state:
+                internal[name] = tuple(state.pop(name))
+        internal.setdefault("_torch_order", ())
+        internal.setdefault("_child_names", ())
+        if "_opaque_attrs" in state:
+            internal["_opaque_attrs"] = _Opaque(state.pop("_opaque_attrs"))
+        for name, value in internal.items():
+            object.__setattr__(self, name, value)
+        nodes = self._pytree__nodes.update({name: False for name in internal})
+        object.__setattr__(self, "_pytree__nodes", nodes)
+        for name, value in state.items():
+            kind = buffers.get(name)
+            if kind is not None and type(value) is Tensor:  # written as a plain tensor
+                kind_name, persistent = kind
+                if kind_name not in _BUFFER_TYPES:
+                    raise pickle.UnpicklingError(f"unknown buffer kind in file: {kind_name!r}")
+                value = _BUFFER_TYPES[kind_name](value, bool(persistent))
+            self._set_value(name, value, registered=name in self._torch_order)
 
     # -- registration -----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -556,6 +612,14 @@ class Module(nnx.Module):
         return main + ")"
 
     __str__ = __repr__
+
+
+# What ``Module.__getstate__`` leaves out (NNX's bookkeeping, rebuilt on load), the hook tables,
+# the state key naming each buffer's kind, and those kinds.
+_NNX_BOOKKEEPING = frozenset({"_pytree__state", "_pytree__nodes"})
+_HOOK_KINDS = ("pre", "fwd", "bwd_pre", "bwd")
+_BUFFER_KINDS_KEY = "_buffer_kinds"
+_BUFFER_TYPES = {"Buffer": Buffer, "RunningStat": RunningStat}
 
 
 class _Opaque(dict):
