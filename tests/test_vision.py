@@ -23,6 +23,7 @@ import torchlike as tl
 from torchlike.utils.data import DataLoader, default_collate
 from torchlike.vision import datasets
 from torchlike.vision import transforms as T
+from torchlike.vision.datasets.fakedata import _to_pil
 
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fashion_mnist"
@@ -611,3 +612,64 @@ def test_tensorflow_datasets_path(tmp_path, monkeypatch):
     assert calls[-1] == ("mnist", "test", tmp_path, False)
     assert len(ds) == 5 and ds[3][1] == 3
     np.testing.assert_array_equal(np.asarray(ds[2][0]), records[2]["image"][..., 0])
+
+
+# -- FakeData --------------------------------------------------------------------------------------
+
+
+def _torch_fake_item(index: int, image_size, num_classes: int, offset: int):
+    """torchvision's FakeData item, written in PyTorch: per-index seed, global state restored,
+    ``ToPILImage``'s float conversion (times 255, to a byte)."""
+    state = ref.get_rng_state()
+    ref.manual_seed(index + offset)
+    img = ref.randn(*image_size)
+    target = ref.randint(0, num_classes, size=(1,), dtype=ref.long)[0]
+    ref.set_rng_state(state)
+    pixels = img.mul(255).byte()
+    pixels = pixels[None] if pixels.dim() == 2 else pixels
+    return img, pixels.permute(1, 2, 0).squeeze(-1).numpy(), target
+
+
+@pytest.mark.parametrize("image_size", [(3, 5, 4), (1, 4, 6), (4, 3), (4, 2, 2)])
+def test_fake_data_matches_torchvision_definition(image_size):
+    size, classes, offset = 4, 3, 7
+    data = datasets.FakeData(size, image_size, classes, random_offset=offset)
+    assert len(data) == size
+    state = tl.get_rng_state()
+    first = [data[i] for i in range(size)]
+    np.testing.assert_array_equal(np.asarray(tl.get_rng_state()), np.asarray(state))
+    for i, (img, target) in enumerate(first):
+        torch_img, torch_pixels, torch_target = _torch_fake_item(i, image_size, classes, offset)
+        assert isinstance(img, Image.Image) and type(target) is type(torch_target.item())
+        assert np.asarray(img).shape == torch_pixels.shape and np.asarray(img).dtype == np.uint8
+        assert 0 <= target < classes
+        again_img, again_target = data[i]  # the same item on every read
+        np.testing.assert_array_equal(np.asarray(again_img), np.asarray(img))
+        assert again_target == target
+        # the conversion is ToPILImage's (checked on PyTorch's own draw)
+        np.testing.assert_array_equal(np.asarray(_to_pil(torch_img.numpy())), torch_pixels)
+    with pytest.raises(IndexError, match="FakeData index out of range"):
+        data[size]
+
+
+def test_fake_data_transforms_and_loader():
+    seen = []
+    data = datasets.FakeData(
+        5, (3, 6, 6), 4, transform=T.ToTensor(), target_transform=lambda t: seen.append(t) or t + 1
+    )
+    img, target = data[0]
+    assert img.shape == (3, 6, 6) and img.dtype == tl.float32 and 1 <= target <= 4
+    assert isinstance(seen[0], tl.Tensor) and seen[0].dim() == 0  # a tensor, as torchvision's
+    items = [data[i] for i in range(5)]
+    images, targets = next(iter(DataLoader(data, batch_size=5)))
+    np.testing.assert_array_equal(
+        np.asarray(images._data), np.stack([np.asarray(x._data) for x, _ in items])
+    )
+    assert targets.tolist() == [t for _, t in items]
+    assert all(isinstance(t, tl.Tensor) for t in seen)  # the loader read items one by one
+    plain = datasets.FakeData(5, (3, 6, 6), 4, transform=T.ToTensor())
+    images, targets = next(iter(DataLoader(plain, batch_size=5)))  # the batched path
+    assert targets.tolist() == [plain[i][1] for i in range(5)]
+    np.testing.assert_array_equal(
+        np.asarray(images._data), np.stack([np.asarray(plain[i][0]._data) for i in range(5)])
+    )

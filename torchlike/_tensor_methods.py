@@ -415,6 +415,8 @@ Tensor.is_signed = misc.is_signed
 Tensor.is_nonzero = misc.is_nonzero
 Tensor.is_same_size = misc.is_same_size
 Tensor.is_cpu = property(lambda self: self.device.type == "cpu")
+Tensor.is_xpu = property(lambda self: self.device.type == "xpu")
+Tensor.is_mps = property(lambda self: self.device.type == "mps")
 Tensor.is_inference = lambda self: False
 Tensor.get_device = lambda self: -1 if self.device.type == "cpu" else (self.device.index or 0)
 Tensor.storage_offset = lambda self: 0

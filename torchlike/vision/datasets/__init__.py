@@ -3,6 +3,7 @@ fetches the official files from torchvision's mirrors (``utils.py``: checked and
 
 from . import utils
 from .cifar import CIFAR10, CIFAR100
+from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder
 from .mnist import KMNIST, MNIST, FashionMNIST
 from .vision import VisionDataset
@@ -13,6 +14,7 @@ __all__ = [
     "KMNIST",
     "MNIST",
     "DatasetFolder",
+    "FakeData",
     "FashionMNIST",
     "ImageFolder",
     "VisionDataset",
