@@ -328,5 +328,3 @@ def test_torchvision_resnet_matches_the_documented_architecture(arch):
         block = small.layer1[0]
         assert block.bn1.weight.detach().numpy().min() == 1
         assert not block.bn2.weight.detach().numpy().any()  # zero_init_residual
-    with pytest.raises(NotImplementedError, match="weights=None"):
-        models.resnet18(weights="IMAGENET1K_V1")
