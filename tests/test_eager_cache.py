@@ -127,7 +127,8 @@ def _shift(x, *, k):
 
 def test_cache_is_bounded_and_warns_on_recompiles(caplog):
     old, info = _dispatch.cache_size(), _dispatch.cache_info()
-    bound = max(info.forward, info.vjp) + 4  # evicts a few programs only: others reuse them
+    # room for 4 more forward programs (earlier tests may have filled either cache first)
+    bound = info.forward + 4
     try:
         _dispatch.set_cache_size(bound)
         for n in range(1, 10):  # a new output shape each time: a new program each time
