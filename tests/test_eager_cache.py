@@ -148,3 +148,24 @@ def test_cache_is_bounded_and_warns_on_recompiles(caplog):
         assert caplog.text.count("ShiftOp") == 1  # once per op
     finally:
         _dispatch.RECOMPILE_WARN_THRESHOLD = threshold
+
+
+def test_iterating_a_long_tensor_compiles_a_few_small_programs():
+    """Rows come from chunked unbinds; values, in-place writes through rows and gradients match
+    torch's whatever the length (one program with an output per row took seconds to compile)."""
+    x = np.arange(300 * 2, dtype=np.float32).reshape(300, 2)
+    before = _dispatch.cache_info().compiles
+    rows = list(torchlike.tensor(x))
+    assert _dispatch.cache_info().compiles - before <= 8
+    assert [r.tolist() for r in rows] == [r.tolist() for r in torch.tensor(x)]
+    ours, ref = torchlike.tensor(x), torch.tensor(x)
+    for t in (ours, ref):
+        for r in list(t)[::7]:
+            r.mul_(-1)
+    np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+    ours, ref = torchlike.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for t in (ours, ref):
+        sum((r * i).sum() for i, r in enumerate(t.unbind(0)[250:])).backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), ref.grad.numpy())
+    cols = torchlike.tensor(x.T.copy()).unbind(1)
+    assert len(cols) == 300 and np.array_equal(np.stack([c.numpy() for c in cols], 1), x.T)

@@ -364,10 +364,22 @@ def _select_fn(x, *, dim, index):
     return jnp.take(x, index, axis=dim)
 
 
+# A longer dim is unbound a chunk at a time (chunks are narrow views), so iterating over a tensor of
+# any length compiles a few small programs: one program with thousands of outputs took seconds.
+_UNBIND_CHUNK = 64
+
+
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     d = _wrap_dim(dim, input.ndim)
-    if input.shape[d] == 0:
+    n = input.shape[d]
+    if n == 0:
         return ()
+    if n > _UNBIND_CHUNK:
+        return tuple(
+            piece
+            for start in range(0, n, _UNBIND_CHUNK)
+            for piece in unbind(narrow(input, d, start, min(_UNBIND_CHUNK, n - start)), d)
+        )
     outs = apply(_unbind_fn, "Unbind", (input,), dim=d)
     if not isinstance(outs, tuple):
         outs = (outs,)
