@@ -201,3 +201,20 @@ def result_type(*args) -> dtype:
             s = scalar_dtype(a)
             wrapped = s if wrapped is None else (s if category(s) > category(wrapped) else wrapped)
     return _combine(dim, _combine(zero, wrapped))
+
+
+# The C++ type names PyTorch's dtype-mismatch messages use, by NumPy dtype name.
+CPP_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}

@@ -104,20 +104,6 @@ _RESIZED = (
     "outputs will not be resized unless they have zero elements. You can explicitly reuse an out "
     "tensor t by resizing it, inplace, to zero elements with t.resize_(0)."
 )
-_CPP_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-    "complex64": "c10::complex<float>",
-    "complex128": "c10::complex<double>",
-}
 
 
 def _requires_grad(value) -> bool:
@@ -138,8 +124,8 @@ def _check_dtype(name: str, out: Tensor, result: Tensor, exact) -> None:
         )
     if exact:
         raise RuntimeError(
-            f"Expected out tensor to have dtype {_CPP_NAMES[result.dtype.name]}, but got "
-            f"{_CPP_NAMES[out.dtype.name]} instead"
+            f"Expected out tensor to have dtype {_dtype.CPP_NAMES[result.dtype.name]}, but got "
+            f"{_dtype.CPP_NAMES[out.dtype.name]} instead"
         )
     if name in ("cat", "stack") and not inplace.can_cast(result.dtype, out.dtype):
         raise TypeError(

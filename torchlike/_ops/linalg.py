@@ -26,26 +26,11 @@ def _autocasting(a: Tensor, b: Tensor) -> bool:
     return active_dtype() is not None and a.dtype.is_floating_point and b.dtype.is_floating_point
 
 
-# The C++ type names PyTorch's dtype-mismatch messages use.
-_CPP_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-    "complex64": "c10::complex<float>",
-    "complex128": "c10::complex<double>",
-}
-
-
 def _check_same_dtype(a: Tensor, b: Tensor, what: str) -> _dtype.dtype:
     if a.dtype is not b.dtype and not _autocasting(a, b):
-        names = [_CPP_NAMES.get(str(t.dtype).removeprefix("torch."), str(t.dtype)) for t in (a, b)]
+        names = [
+            _dtype.CPP_NAMES.get(str(t.dtype).removeprefix("torch."), str(t.dtype)) for t in (a, b)
+        ]
         raise RuntimeError(
             f"expected {what} to have the same dtype, but got: {names[0]} != {names[1]}"
         )
