@@ -200,7 +200,8 @@ def _written(tl, x, idx):
 
 
 class Conv(Dataset):
-    """Items need a convolution, which forked workers cannot run (no NumPy version)."""
+    """Items need a convolution, which forked workers cannot run (no NumPy version); one with
+    enough output positions (25) that it is not computed as a matmul over windows."""
 
     def __len__(self) -> int:
         return 2
@@ -208,7 +209,7 @@ class Conv(Dataset):
     def __getitem__(self, i: int):
         import torchlike as tl
 
-        return tl.nn.functional.conv2d(tl.ones(1, 1, 3, 3), tl.ones(1, 1, 2, 2))
+        return tl.nn.functional.conv2d(tl.ones(1, 1, 6, 6), tl.ones(1, 1, 2, 2))
 
 
 class Ops(Dataset):
