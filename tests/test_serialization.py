@@ -2,7 +2,9 @@
 
 Each object row is saved and loaded in each format that can hold it; the result must equal the
 original exactly: container types and key order, tensor dtypes, shapes and bits, shared tensors
-still shared. Files PyTorch itself reads or writes are tested in ``test_torch_files.py``.
+still shared. Safetensors files are checked both ways against ``safetensors.torch`` with real
+torch, malformed ones for torchlike's errors. PyTorch's own files (``torch.save``/``torch.load``)
+are tested in ``test_torch_files.py``.
 """
 
 from __future__ import annotations
@@ -123,47 +125,144 @@ def test_overwrite_replaces_the_checkpoint(tmp_path, fmt):
     assert sorted(os.listdir(tmp_path)) == [FORMATS[fmt]]  # no temporary left behind
 
 
+# -- safetensors: the package's files both ways, with real torch, and malformed files refused -----
+
+SAFETENSORS = {  # every dtype the format shares with torch, 0-d and empty shapes
+    "b.weight": lambda lib: lib.tensor([[-2.0, 0.5, 1e-3], [3.0, -0.0, float("nan")]]),
+    "a.bias": lambda lib: lib.tensor([0.5, -1.25, 3.0, 1e30], dtype=lib.bfloat16),
+    "f64": lambda lib: lib.tensor([1.0, 1e-300], dtype=lib.float64),
+    "f16": lambda lib: lib.tensor([[0.1], [65504.0]], dtype=lib.float16),
+    "steps": lambda lib: lib.arange(3),
+    "i32": lambda lib: lib.tensor(-(2**31), dtype=lib.int32),
+    "i16": lambda lib: lib.tensor([-7, 9], dtype=lib.int16),
+    "i8": lambda lib: lib.tensor([-1, 2], dtype=lib.int8),
+    "u8": lambda lib: lib.tensor([0, 255], dtype=lib.uint8),
+    "mask": lambda lib: lib.tensor([True, False, True]),
+    "c64": lambda lib: lib.tensor([1 + 2j, -0.5j]),
+    "empty": lambda lib: lib.zeros(0, 4),
+}
+
+
+def _safetensors_dict(lib) -> dict:
+    return {name: make(lib) for name, make in SAFETENSORS.items()}
+
+
+def _same_as_torch(ours: dict, theirs: dict) -> None:
+    """torchlike tensors equal torch's: names in the same order, dtypes, shapes and bits."""
+    import torch
+
+    assert list(ours) == list(theirs)
+    for name, t in theirs.items():
+        got = ours[name]
+        assert str(got.dtype) == str(t.dtype) and tuple(got.shape) == tuple(t.shape), name
+        want = t.view(torch.int16) if t.dtype == torch.bfloat16 else t
+        np.testing.assert_array_equal(_bits(got), want.numpy().reshape(-1).view(np.uint8))
+
+
 def test_safetensors_round_trip(tmp_path):
-    tensors = {
-        "b.weight": tl.randn(2, 3),
-        "a.bias": tl.ones(4, dtype=tl.bfloat16),
-        "steps": tl.arange(3),
-        "mask": tl.tensor([True, False]),
-    }
+    tensors = _safetensors_dict(tl)
     path = tmp_path / "model.safetensors"
     tl.save(tensors, path)
-    assert_same(tl.load(path), tensors)
+    loaded = tl.load(path)
+    assert sorted(loaded) == sorted(tensors)
+    assert_same({k: loaded[k] for k in tensors}, tensors)
+    buffer = io.BytesIO(path.read_bytes())  # a file object holding one loads the same
+    assert_same(tl.load(buffer), loaded)
     with pytest.raises(ValueError, match="flat dict"):
         tl.save({"nested": {"x": tl.ones(1)}}, tmp_path / "bad.safetensors")
+    with pytest.raises(ValueError, match="no dtype for complex128"):
+        tl.save({"z": tl.tensor([1j], dtype=tl.complex128)}, tmp_path / "bad.safetensors")
 
 
-def test_safetensors_layout(tmp_path):
-    """The bytes follow the format: u64 header size, JSON header, data at the stated offsets."""
+def test_safetensors_interchange_with_torch(tmp_path):
+    """Files written by torchlike load with ``safetensors.torch`` and the reverse, in the same
+    tensor order and bit for bit."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    expected = _safetensors_dict(torch)
+    _same_as_torch(_safetensors_dict(tl), expected)  # the table builds the same in both
+    ours = tmp_path / "ours.safetensors"
+    tl.save(_safetensors_dict(tl), ours)
+    read_by_torch = load_file(ours)
+    assert sorted(read_by_torch) == sorted(expected)
+    for name, t in expected.items():
+        assert read_by_torch[name].dtype == t.dtype
+        assert torch.equal(
+            read_by_torch[name].view(-1).view(torch.uint8), t.view(-1).view(torch.uint8)
+        )
+    _same_as_torch(tl.load(ours), read_by_torch)
+    theirs = tmp_path / "theirs.safetensors"
+    save_file(_safetensors_dict(torch), theirs, metadata={"format": "pt"})
+    _same_as_torch(tl.load(theirs), load_file(theirs))
+
+
+def _safetensors_file(header, data: bytes = b"", raw: bytes | None = None) -> bytes:
     import json
     import struct
 
-    path = tmp_path / "x.safetensors"
-    tl.save({"x": tl.tensor([1.0, 2.0]), "y": tl.tensor([7], dtype=tl.int64)}, path)
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    assert n % 8 == 0
-    assert header["x"] == {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}
-    assert header["y"] == {"dtype": "I64", "shape": [1], "data_offsets": [8, 16]}
-    data = raw[8 + n :]
-    assert np.frombuffer(data[:8], "<f4").tolist() == [1.0, 2.0]
-    assert np.frombuffer(data[8:], "<i8").tolist() == [7]
+    text = json.dumps(header).encode() if raw is None else raw
+    return struct.pack("<Q", len(text)) + text + data
 
 
-def test_safetensors_bad_offsets_refused(tmp_path):
-    import json
-    import struct
+def _f32(offsets, shape=(1,)):
+    return {"dtype": "F32", "shape": list(shape), "data_offsets": list(offsets)}
 
-    header = json.dumps({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 64]}}).encode()
+
+MALFORMED_SAFETENSORS = {  # file bytes, what the error says
+    "header_past_the_end": (b"\x40" + b"\x00" * 7 + b'{"x":', "header runs past the end"),
+    "not_json": (_safetensors_file(None, raw=b"{not json}"), "not the format's JSON"),
+    "not_utf8": (_safetensors_file(None, raw=b'{"\xff":1}'), "not UTF-8"),
+    "offsets_past_the_end": (
+        _safetensors_file({"x": _f32((0, 64), (16,))}, b"\x00" * 16),
+        "data_offsets past the end",
+    ),
+    "offsets_disagree_with_shape": (
+        _safetensors_file({"x": _f32((0, 8), (4,))}, b"\x00" * 8),
+        "bad data_offsets",
+    ),
+    "gap": (_safetensors_file({"x": _f32((4, 8))}, b"\x00" * 8), "bad data_offsets for 'x'"),
+    "overlap": (
+        _safetensors_file({"x": _f32((0, 8), (2,)), "y": _f32((4, 12), (2,))}, b"\x00" * 12),
+        "bad data_offsets for 'y'",
+    ),
+    "trailing_bytes": (
+        _safetensors_file({"x": _f32((0, 4))}, b"\x00" * 8),
+        "bytes after the last tensor",
+    ),
+    "unknown_dtype": (
+        _safetensors_file({"x": {**_f32((0, 4)), "dtype": "Q7"}}, b"\x00" * 4),
+        "unsupported safetensors dtype 'Q7'",
+    ),
+    "dtype_torchlike_lacks": (
+        _safetensors_file({"x": {**_f32((0, 8)), "dtype": "U64"}}, b"\x00" * 8),
+        "unsupported safetensors dtype 'U64' \\('x'\\)",
+    ),
+    "missing_field": (
+        _safetensors_file({"x": {"dtype": "F32", "shape": [1]}}, b"\x00" * 4),
+        "has no 'data_offsets'",
+    ),
+    "negative_dim": (
+        _safetensors_file({"x": _f32((0, 4), (-1,))}, b"\x00" * 4),
+        "not the format's JSON",
+    ),
+    "huge_shape": (
+        _safetensors_file({"x": _f32((0, 4), (2**62, 2**62))}, b"\x00" * 4),
+        "shape is too large",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED_SAFETENSORS)
+def test_malformed_safetensors_refused_in_torchlikes_words(tmp_path, name):
+    raw, message = MALFORMED_SAFETENSORS[name]
     path = tmp_path / "bad.safetensors"
-    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00" * 16)
-    with pytest.raises(ValueError, match="data_offsets"):
+    path.write_bytes(raw)
+    with pytest.raises(ValueError, match=message) as info:
         tl.load(path)
+    error = info.value  # torchlike's own error: no chained exception from the package
+    assert type(error) is ValueError and (error.__context__ is None or error.__suppress_context__)
+    assert "rror while deserializing" not in str(info.value)
 
 
 def _saved(obj, path):

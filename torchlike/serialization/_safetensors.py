@@ -1,21 +1,31 @@
-"""The safetensors format: an 8-byte little-endian header length, a JSON header, raw bytes.
+"""The safetensors format, read and written by the ``safetensors`` package.
 
-The header maps each name to ``{"dtype", "shape", "data_offsets": [begin, end]}`` (offsets into
-the byte buffer after the header) and may hold ``"__metadata__"`` (string to string). Only flat
-``{name: tensor}`` dicts can be stored; nothing in the file is executable.
+A file is an 8-byte little-endian header length, a JSON header mapping each name to ``{"dtype",
+"shape", "data_offsets"}`` (and optionally ``"__metadata__"``, string to string), then the raw
+bytes. Only flat ``{name: tensor}`` dicts can be stored; nothing in the file is executable.
+
+The ``safetensors`` package (the format's reference implementation: a fuzzed Rust core) does all
+the reading, validation and writing. torchlike adds only what the package leaves to its
+frameworks: its dtypes (bfloat16 through ml_dtypes, which ``safetensors.numpy`` does not map), the
+tensors' order (the file's, as ``safetensors.torch.load_file`` returns them), and error messages
+in its own words: a malformed file raises ``ValueError`` saying what is wrong, never the package's
+exception. PyTorch's own zip/pickle format has no such library (only torch reads it), so
+``_torch_zip`` and ``_pickle`` read and write it by hand.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
+import re
 import struct
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any
 
 import jax
 import numpy as np
+import safetensors
+import safetensors.numpy
 
 from .. import _dtype
 from .._tensor import Tensor
@@ -36,7 +46,25 @@ _CODES = {
     "complex64": "C64",
 }
 _DTYPES = {code: _dtype._by_name(name) for name, code in _CODES.items()}
-_MAX_HEADER = 100 * 1024 * 1024  # the reference implementation's limit
+_MAX_HEADER = 100 * 1024 * 1024  # the package's limit
+
+# The package's reasons for refusing a file (its message text) -> torchlike's words.
+_REASONS = (
+    ("header too small", "not a safetensors file: too short"),
+    ("header too large", "invalid safetensors file: header too large"),
+    ("invalid header length", "invalid safetensors file: the header runs past the end"),
+    ("invalid UTF-8", "invalid safetensors file: the header is not UTF-8"),
+    ("missing field `(\\w+)`", "invalid safetensors file: a header entry has no {0!r}"),
+    ("unknown variant `([^`]*)`", "unsupported safetensors dtype {0!r}"),
+    ("invalid JSON", "invalid safetensors file: the header is not the format's JSON"),
+    ("invalid offset for tensor `([^`]*)`", "invalid safetensors file: bad data_offsets for {0!r}"),
+    (
+        "invalid shape, data type, or offset",
+        "invalid safetensors file: bad data_offsets (a tensor's bytes do not match its shape and "
+        "dtype, or run past the end)",
+    ),
+    ("overflow", "invalid safetensors file: a tensor's shape is too large"),
+)
 
 
 def save(tensors: Mapping[str, Any], f, metadata: dict[str, str] | None = None) -> None:
@@ -46,34 +74,18 @@ def save(tensors: Mapping[str, Any], f, metadata: dict[str, str] | None = None) 
         for k, v in tensors.items()
     ):
         raise ValueError("safetensors stores only a flat dict of str -> tensor")
-    header: dict[str, Any] = {}
-    if metadata:
-        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
-    arrays, offset = [], 0
+    arrays = {}
     for name, value in tensors.items():
-        arr = np.ascontiguousarray(np.asarray(getattr(value, "_data", value)))
-        code = _CODES.get(_dtype.from_jax(arr.dtype).name)
-        if code is None:
+        arr = np.asarray(getattr(value, "_data", value), order="C")  # 0-d stays 0-d
+        if _dtype.from_jax(arr.dtype).name not in _CODES:
             raise ValueError(f"safetensors has no dtype for {arr.dtype} ({name!r})")
-        header[name] = {
-            "dtype": code,
-            "shape": list(arr.shape),
-            "data_offsets": [offset, offset + arr.nbytes],
-        }
-        arrays.append(arr)
-        offset += arr.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)  # the byte buffer starts 8-byte aligned
-
-    def write(out: IO[bytes]) -> None:
-        out.write(struct.pack("<Q", len(text)) + text)
-        for arr in arrays:
-            out.write(memoryview(arr.reshape(-1).view(np.uint8)))
-
-    if not isinstance(f, (str, os.PathLike)):
-        write(f)
-        return
-    write_atomically(f, write)
+        arrays[name] = arr
+    meta = {str(k): str(v) for k, v in metadata.items()} if metadata else None
+    data = safetensors.numpy.save(arrays, metadata=meta)
+    if isinstance(f, (str, os.PathLike)):
+        write_atomically(f, lambda out: out.write(data))
+    else:
+        f.write(data)
 
 
 def is_safetensors(head: bytes) -> bool:
@@ -85,31 +97,49 @@ def is_safetensors(head: bytes) -> bool:
 
 
 def load(f, map_location) -> dict[str, Tensor]:
-    """Read ``{name: tensor}`` in the header's order, checking every offset and size."""
-    head = f.read(8)
-    if len(head) < 8:
-        raise ValueError("not a safetensors file: too short")
-    (n,) = struct.unpack("<Q", head)
-    if n > _MAX_HEADER:
-        raise ValueError("invalid safetensors file: header too large")
-    header = json.loads(f.read(n))
-    header.pop("__metadata__", None)
-    out, end = {}, 0
-    for name, entry in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
-        dtype = _DTYPES.get(entry.get("dtype"))
-        shape = tuple(entry["shape"])
-        begin, stop = entry["data_offsets"]
+    """Read ``{name: tensor}`` in the order of the tensors' bytes in the file."""
+    data = f.read()
+    try:
+        views = dict(safetensors.deserialize(data))
+    except safetensors.SafetensorError as e:
+        raise ValueError(_reason(str(e), data)) from None
+    target = map_location("cpu")
+    out = {}
+    for name in _offset_order(data):
+        view = views[name]
+        dtype = _DTYPES.get(view["dtype"])
         if dtype is None:
-            raise ValueError(f"unsupported safetensors dtype {entry.get('dtype')!r} ({name!r})")
-        if begin != end or stop - begin != math.prod(shape) * dtype.itemsize:
-            raise ValueError(f"invalid safetensors file: bad data_offsets for {name!r}")
-        raw = f.read(stop - begin)  # the buffers are contiguous: one read each, in order
-        if len(raw) != stop - begin:
-            raise ValueError(f"invalid safetensors file: data_offsets for {name!r} past the end")
-        flat = np.frombuffer(raw, dtype.np)
-        storage = LoadedStorage(flat.reshape(shape), dtype, map_location("cpu"))
+            raise ValueError(f"unsupported safetensors dtype {view['dtype']!r} ({name!r})")
+        shape = tuple(view["shape"])
+        storage = LoadedStorage(np.frombuffer(view["data"], dtype.np).reshape(shape), dtype, target)
         out[name] = Tensor._wrap(storage.view(0, shape, _contiguous_strides(shape)))
-        end = stop
-    if f.read(1):
-        raise ValueError("invalid safetensors file: bytes after the last tensor")
-    return {name: out[name] for name in header}  # the header's order
+    return out
+
+
+def _offset_order(data: bytes) -> list[str]:
+    """The tensors' names by the position of their bytes."""
+    header = _header(data)
+    return sorted(header, key=lambda name: header[name]["data_offsets"])
+
+
+def _header(data: bytes) -> dict:
+    """The tensors' entries of a header the package has parsed (so valid JSON, a dict)."""
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    header.pop("__metadata__", None)
+    return header
+
+
+def _reason(message: str, data: bytes) -> str:
+    """torchlike's words for the package's reason to refuse the file ``data``."""
+    if "not fully covered" in message:  # the offsets are consistent but end before/after the file
+        (n,) = struct.unpack("<Q", data[:8])
+        end = max((e["data_offsets"][1] for e in _header(data).values()), default=0)
+        if end > len(data) - 8 - n:
+            return "invalid safetensors file: data_offsets past the end of the file"
+        return "invalid safetensors file: bytes after the last tensor"
+    for pattern, text in _REASONS:
+        found = re.search(pattern, message)
+        if found:
+            return text.format(*found.groups())
+    return "invalid safetensors file"

@@ -3,6 +3,10 @@
 The archive holds ``<name>/data.pkl`` (the object, tensors as persistent ids, see ``_pickle``),
 one record ``<name>/data/<key>`` per storage (raw bytes, 64-byte aligned), ``byteorder``,
 ``version`` and PyTorch's format markers. Records are stored uncompressed, as torch writes them.
+
+Read and written by hand (``zipfile`` and the pickle in ``_pickle``): no well-kept library other
+than torch itself reads this format, and torch is no dependency of torchlike. The safetensors
+format, which has one, is left to the ``safetensors`` package (``_safetensors``).
 """
 
 from __future__ import annotations
