@@ -5,6 +5,19 @@ Where a program can be made deterministic (numpy data, the initial ``state_dict`
 PyTorch run and loaded by the torchlike run through ``--init``, no sampling), every number it
 prints must agree. Where it samples (dropout, ``randn``, ``Categorical``, hogwild scheduling), both
 runs must succeed and show the training clearly progressing.
+
+Among the deterministic ones, three must also learn well (their loss falls by 40%, their accuracy
+reaches a bound):
+
+- ``finetune_checkpoint.py``: a frozen first layer, two parameter groups, gradient accumulation,
+  ``clip_grad_norm_``, ``ReduceLROnPlateau``, ``no_grad``/``inference_mode`` evaluation, and a
+  ``{"model", "optimizer", "scheduler", "epoch"}`` checkpoint resumed into fresh objects.
+- ``text_classification.py``: a ``Dataset`` + ``DataLoader(collate_fn=...)`` padding with
+  ``pad_sequence``, ``Embedding(padding_idx=0)``, a bidirectional GRU over
+  ``pack_padded_sequence(enforce_sorted=False)``, ``EmbeddingBag`` with offsets, Adam.
+- ``attention_seq.py``: ``nn.MultiheadAttention`` (batch_first, causal ``attn_mask``,
+  ``key_padding_mask``) and ``F.scaled_dot_product_attention(is_causal=True)``, ``LayerNorm``,
+  AdamW with two weight-decay groups under ``OneCycleLR``, ``ignore_index`` targets.
 """
 
 from __future__ import annotations
@@ -68,35 +81,52 @@ def series(stdout: str, name: str) -> list[float]:
     return [v[0] for n, v in numbers(stdout) if n == name]
 
 
-# Deterministic programs: (script, arguments). ``--init INIT``: the PyTorch run saves its initial
-# state_dict there and the torchlike run loads it, so both start from the same weights.
+# Deterministic programs: (script, arguments, learns). ``--init INIT``: the PyTorch run saves its
+# initial state_dict there and the torchlike run loads it, so both start from the same weights.
+# ``learns``: (the printed loss that must fall by 40%, the accuracy that must be reached), or None
+# (then the first and last printed losses must only decrease).
 SAME_NUMBERS = [
-    ("regression.py", ["--steps", "150", "--init", "INIT"]),
+    ("regression.py", ["--steps", "150", "--init", "INIT"], None),
     (
         "time_sequence_prediction.py",
         ["--steps", "2", "--max-iter", "4", "--length", "20", "--future", "5", "--init", "INIT"],
+        None,
     ),
-    ("word_language_model.py", ["--model", "LSTM", "--epochs", "1", "--init", "INIT"]),
-    ("word_language_model.py", ["--model", "Transformer", "--epochs", "1", "--init", "INIT"]),
+    ("word_language_model.py", ["--model", "LSTM", "--epochs", "1", "--init", "INIT"], None),
+    ("word_language_model.py", ["--model", "Transformer", "--epochs", "1", "--init", "INIT"], None),
     (
         "word_language_model.py",
         ["--model", "GRU", "--epochs", "1", "--nhid", "16", "--tied", "--init", "INIT"],
+        None,
     ),
-    ("tutorial_basics.py", ["--steps", "150"]),
+    ("tutorial_basics.py", ["--steps", "150"], None),
+    ("finetune_checkpoint.py", ["--init", "INIT"], ("train_loss", 0.9)),
+    ("text_classification.py", ["--init", "INIT"], ("train_loss", 0.85)),
+    ("attention_seq.py", ["--init", "INIT"], ("loss", 0.8)),
 ]
 
 
 @pytest.mark.parametrize(
-    ("script", "args"), SAME_NUMBERS, ids=[" ".join([s, *a[:2]]) for s, a in SAME_NUMBERS]
+    ("script", "args", "learns"),
+    SAME_NUMBERS,
+    ids=[" ".join([s, *a[:2]]) for s, a, _ in SAME_NUMBERS],
 )
-def test_program_prints_torchs_numbers(tmp_path, script, args):
+def test_program_prints_torchs_numbers(tmp_path, script, args, learns):
     args = [str(tmp_path / "init.pt") if a == "INIT" else a for a in args]
-    theirs = numbers(run(script, args, tmp_path, torchlike=False))
+    # the torch run writes the initial state_dict the torchlike run reads: one after the other
+    theirs_out = run(script, args, tmp_path, torchlike=False)
+    theirs = numbers(theirs_out)
     ours = numbers(run(script, args, tmp_path, torchlike=True))
-    assert len(theirs) >= 3
+    assert len(theirs) >= (3 if learns is None else 8)
     assert [n for n, _ in ours] == [n for n, _ in theirs]
     for (name, a), (_, b) in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5, err_msg=name)
+    if learns is not None:
+        loss, accuracy = learns
+        losses = series(theirs_out, loss)
+        assert len(losses) >= 3 and losses[-1] < 0.6 * losses[0], losses
+        assert series(theirs_out, "accuracy")[-1] >= accuracy
+        return
     losses = [v[0] for n, v in theirs if n in ("loss", "train_loss", "test_loss")]
     if len(losses) >= 2:  # the programs learn something (so the comparison is not vacuous)
         assert losses[-1] < losses[0]
