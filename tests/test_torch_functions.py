@@ -1,67 +1,16 @@
-"""Top-level aliases, in-place forms and smaller ops, compared with PyTorch (small table)."""
+"""``torch.*`` functions beyond the family tables, compared with PyTorch: ``nn.functional`` ops
+under their ``torch.*`` names, in-place forms (methods and ``torch.relu_``-style functions), and
+smaller functions (statistics, windows, special functions, scatter variants, ``unfold``,
+``sum_to_size``). The tables are in ``op_table/torch_functions.py``.
+"""
 
 import numpy as np
 import pytest
 import torch as ref
+from op_table.torch_functions import ALIASES, INPLACE, MISC, SCATTER, uniform
 
 import torchlike as tl
 from torchlike._tensor_methods import TOP_LEVEL_INPLACE
-
-RNG = np.random.default_rng(0)
-
-
-def _a(*shape, low=-1.0, high=1.0):
-    return RNG.uniform(low, high, shape).astype(np.float32)
-
-
-X3, W3 = _a(2, 4, 6), _a(3, 4, 3)
-X4, W4 = _a(2, 4, 5, 5), _a(3, 4, 3, 3)
-MEAN, VAR = _a(4), _a(4, low=0.5, high=1.5)
-IDX = np.array([[0, 2], [1, 0]], np.int64)
-EMB = _a(3, 5)
-TGT = RNG.integers(0, 2, (3, 4)).astype(np.float32)
-
-# (torch name, args); NumPy arrays become tensors on each side
-ALIASES = [
-    ("conv1d", (X3, W3, None, 1, 1)),
-    ("conv2d", (X4, W4, None, 2, 1)),
-    ("conv_transpose1d", (X3, W3.transpose(1, 0, 2).copy())),
-    ("conv_transpose2d", (X4, W4.transpose(1, 0, 2, 3).copy(), None, 2)),
-    ("max_pool1d", (X3, 2)),
-    ("max_pool2d", (X4, 2, 1)),
-    ("max_pool1d_with_indices", (X3, 3, 2)),
-    ("avg_pool1d", (X3, 2)),
-    ("adaptive_avg_pool1d", (X3, 3)),
-    ("adaptive_max_pool1d", (X3, 4)),
-    ("dropout", (X3, 0.5, False)),
-    ("alpha_dropout", (X3, 0.5, False)),
-    ("embedding", (EMB, IDX)),
-    ("embedding", (EMB, IDX, 1)),
-    ("layer_norm", (X3, (6,))),
-    ("group_norm", (X4, 2)),
-    ("batch_norm", (X3, None, None, MEAN, VAR, False, 0.1, 1e-5, False)),
-    ("batch_norm", (X3, MEAN, VAR, None, None, True, 0.1, 1e-5, False)),
-    ("instance_norm", (X3, None, None, None, None, True, 0.1, 1e-5, False)),
-    ("celu", (X3,)),
-    ("selu", (X3,)),
-    ("prelu", (X4, np.array([0.25], np.float32))),
-    ("threshold", (X3, 0.1, 20.0)),
-    ("rrelu", (X3,)),
-    ("hardshrink", (X3,)),
-    ("pixel_shuffle", (_a(1, 8, 2, 2), 2)),
-    ("pixel_unshuffle", (_a(1, 2, 4, 4), 2)),
-    ("cosine_similarity", (_a(3, 4), _a(3, 4))),
-    ("pairwise_distance", (_a(3, 4), _a(3, 4))),
-    ("pdist", (_a(4, 3),)),
-    ("bilinear", (_a(2, 3), _a(2, 4), _a(5, 3, 4), _a(5))),
-    ("kl_div", (_a(3, 4), _a(3, 4, low=0.1, high=1.0))),
-    ("kl_div", (_a(3, 4), _a(3, 4), 2)),
-    ("binary_cross_entropy_with_logits", (_a(3, 4), TGT)),
-    ("binary_cross_entropy_with_logits", (_a(3, 4), TGT, None, _a(4, low=0.5), 0)),
-    ("hinge_embedding_loss", (_a(3, 4), TGT * 2 - 1)),
-    ("cosine_embedding_loss", (_a(3, 4), _a(3, 4), np.array([1.0, -1.0, 1.0], np.float32))),
-    ("margin_ranking_loss", (_a(3), _a(3), np.array([1.0, -1.0, 1.0], np.float32), 0.1, 2)),
-]
 
 
 def _conv(lib, a):
@@ -101,37 +50,12 @@ def test_alias_inplace_and_missing():
         tl.not_a_torch_op  # noqa: B018
 
 
-# (method, args): applied to a fresh tensor on each side; the result and the tensor must agree
-INPLACE = [
-    ("multiply_", (2.0,)),
-    ("subtract_", (_a(3, 4),)),
-    ("divide_", (2.0,)),
-    ("lt_", (0.0,)),
-    ("le_", (_a(3, 4),)),
-    ("gt_", (0.1,)),
-    ("ge_", (0.1,)),
-    ("eq_", (0.5,)),
-    ("ne_", (0.5,)),
-    ("greater_", (0.0,)),
-    ("greater_equal_", (0.0,)),
-    ("less_", (0.0,)),
-    ("less_equal_", (0.0,)),
-    ("not_equal_", (0.0,)),
-    ("arctan_", ()),
-    ("arcsin_", ()),
-    ("squeeze_", ()),
-    ("squeeze_", (0,)),
-    ("unsqueeze_", (1,)),
-    ("transpose_", (0, 2)),
-    ("swapaxes_", (1, 2)),
-    ("swapdims_", (0, 1)),
-]
-
-
 @pytest.mark.parametrize("name,args", INPLACE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(INPLACE)])
 def test_inplace_method(name, args):
     base = (
-        _a(1, 3, 4) if name.startswith(("squeeze", "unsqueeze", "transpose", "swap")) else _a(3, 4)
+        uniform(1, 3, 4)
+        if name.startswith(("squeeze", "unsqueeze", "transpose", "swap"))
+        else uniform(3, 4)
     )
     outs = []
     for lib in (tl, ref):
@@ -174,7 +98,7 @@ def test_inplace_shape_on_view_and_t_():
 @pytest.mark.parametrize("name", TOP_LEVEL_INPLACE)
 def test_top_level_inplace(name):
     assert hasattr(ref, name), name
-    base = _a(2, 3, low=0.1, high=0.9)
+    base = uniform(2, 3, low=0.1, high=0.9)
     extra = {
         "clamp_": (0.2, 0.5),
         "clamp_max_": (0.5,),
@@ -182,15 +106,15 @@ def test_top_level_inplace(name):
         "clip_": (0.2, 0.5),
         "fill_": (3.0,),
         "xlogy_": (2.0,),
-        "addmv_": (_a(2, 4), _a(4)),
+        "addmv_": (uniform(2, 4), uniform(4)),
     }.get(name, ())
     extra = {
         "ldexp_": (np.array([1, 2, 0]),),
         "index_put_": ((np.array([1, 0]),), np.array([5.0], np.float32)),
-        "resize_as_": (_a(3, 2),),
+        "resize_as_": (uniform(3, 2),),
     }.get(name, extra)
     if name == "addmv_":
-        base = _a(2)
+        base = uniform(2)
     if name in ("gcd_", "lcm_"):
         base, extra = np.array([4, 6, 9], np.int64), (np.array([6, 4, 3], np.int64),)
     res = []
@@ -200,54 +124,6 @@ def test_top_level_inplace(name):
         assert out is x
         res.append(x.numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
-
-
-POS = _a(3, 4, low=0.5, high=2.0)
-# (torch function name, args, kwargs, differentiable w.r.t. the first argument)
-MISC = [
-    ("rsub", (_a(3, 4), _a(3, 4)), {"alpha": 2}, True),
-    ("rsub", (_a(3, 4), 2.0), {}, True),
-    ("multiply", (_a(3, 4), _a(4)), {}, True),
-    ("subtract", (_a(3, 4), _a(4)), {"alpha": 3}, True),
-    ("cov", (_a(3, 5),), {}, True),
-    ("cov", (_a(5),), {"correction": 0}, True),
-    ("cov", (_a(2, 5),), {"fweights": np.array([1, 2, 1, 3, 1]), "aweights": _a(5, low=0.1)}, True),
-    ("corrcoef", (_a(3, 5),), {}, True),
-    ("trapezoid", (_a(3, 5),), {}, True),
-    ("trapezoid", (_a(3, 5), np.sort(_a(5))), {}, True),
-    ("trapezoid", (_a(3, 5),), {"dx": 0.5, "dim": 0}, True),
-    ("trapz", (_a(3, 5), np.sort(_a(3, 5), 1)), {}, True),
-    ("cumulative_trapezoid", (_a(3, 5),), {"dim": 0}, True),
-    ("cumulative_trapezoid", (_a(3, 5), np.sort(_a(5))), {}, True),
-    ("vander", (_a(4),), {}, False),  # torch's vander backward fails (an in-place cumprod)
-    ("vander", (_a(3),), {"N": 5, "increasing": True}, False),
-    ("vander", (np.array([1, 2, 3]),), {}, False),
-    ("renorm", (_a(3, 4), 2, 0, 0.5), {}, True),
-    ("renorm", (_a(3, 4), 1, 1, 0.8), {}, True),
-    ("matrix_exp", (_a(2, 3, 3),), {}, True),
-    ("i0", (_a(3, 4),), {}, True),
-    ("ldexp", (_a(3, 4), np.array([1, 2, 3, 0])), {}, True),
-    ("ldexp", (_a(3, 4), np.array([1, -2, 3, 0])), {}, False),  # torch: 0 gradient for e<0
-    ("frexp", (_a(3, 4) * 100,), {}, False),
-    ("nextafter", (_a(3, 4), _a(3, 4)), {}, False),
-    ("polygamma", (1, POS), {}, False),
-    ("polygamma", (2, POS), {}, False),
-    ("mvlgamma", (POS + 1, 2), {}, True),
-    ("igamma", (POS, _a(3, 4, low=0.1, high=3)), {}, False),
-    ("igammac", (POS, _a(3, 4, low=0.1, high=3)), {}, False),
-    ("unravel_index", (np.array([0, 5, 11]), (3, 4)), {}, False),
-    ("fill", (_a(3, 4), 2.5), {}, False),
-    ("detach", (_a(3),), {}, False),
-    ("scalar_tensor", (3,), {}, False),
-    ("asarray", ([1.0, 2.0],), {}, False),
-    ("hann_window", (6,), {}, False),
-    ("hann_window", (5, False), {}, False),
-    ("hamming_window", (7, True, 0.5, 0.4), {}, False),
-    ("blackman_window", (6,), {"dtype": "float64"}, False),
-    ("bartlett_window", (7, False), {}, False),
-    ("bartlett_window", (1,), {}, False),
-    ("kaiser_window", (8, True, 5.0), {}, False),
-]
 
 
 def _lib_kwargs(lib, kwargs):
@@ -321,7 +197,7 @@ UNFOLD = [
 
 @pytest.mark.parametrize("shape,dim,size,step", UNFOLD)
 def test_unfold_method(shape, dim, size, step):
-    base = _a(*shape)
+    base = uniform(*shape)
     res = []
     for lib in (tl, ref):
         x = lib.from_numpy(base.copy()).double().requires_grad_(True)
@@ -336,7 +212,7 @@ def test_unfold_method(shape, dim, size, step):
 
 @pytest.mark.parametrize("size", [(3, 1), (1, 4), (2, 3, 4), (4,), (1,)])
 def test_sum_to_size(size):
-    base = _a(2, 3, 4)
+    base = uniform(2, 3, 4)
     got = tl.from_numpy(base).sum_to_size(*size).numpy()
     want = ref.from_numpy(base).sum_to_size(*size).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6)
@@ -355,37 +231,13 @@ def test_sum_to_size(size):
     ],
 )
 def test_misc_inplace(name, args):
-    base = _a(3, 4, low=0.5, high=2.0)
+    base = uniform(3, 4, low=0.5, high=2.0)
     res = []
     for lib in (tl, ref):
         x = lib.from_numpy(base.copy())
         assert getattr(x, name)(*[_conv(lib, a) for a in args]) is x
         res.append(x.numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-5)  # float32 lgamma
-
-
-MASK = np.array([[True, False, True, False], [False, True, False, False], [True] * 4])
-# (name, args, kwargs): gradients are compared for every float argument
-SCATTER = [
-    ("select_scatter", (_a(3, 4), _a(4), 0, 1), {}),
-    ("select_scatter", (_a(3, 4), _a(3), 1, -1), {}),
-    ("slice_scatter", (_a(6, 4), _a(2, 4)), {"start": 1, "end": 5, "step": 2}),
-    ("slice_scatter", (_a(3, 5), _a(3, 2), 1, 3), {}),
-    ("diagonal_scatter", (_a(3, 4), _a(3)), {"offset": 1}),
-    ("diagonal_scatter", (_a(2, 3, 3), _a(3, 2)), {"offset": -1, "dim1": 1, "dim2": 0}),
-    ("masked_scatter", (_a(3, 4), MASK, _a(12)), {}),
-    ("masked_scatter", (_a(3, 4), MASK[0], _a(3, 4)), {}),
-    ("index_put", (_a(3, 4), (np.array([0, 2, 1]), np.array([1, 3, 1])), _a(3)), {}),
-    ("index_put", (_a(3, 4), (np.array([0, 2, 0]), np.array([1, 3, 1])), _a(3), True), {}),
-    ("index_put", (_a(3, 4), (np.array([2, 0]),), _a(4)), {}),
-    ("index_put", (_a(3, 4), (MASK,), _a(1)), {}),
-    ("combinations", (_a(4),), {}),
-    ("combinations", (_a(4), 3, True), {}),
-    ("split_with_sizes", (_a(5, 2), [2, 3]), {}),
-    ("unsafe_split", (_a(5, 2), 2, 0), {}),
-    ("unsafe_chunk", (_a(2, 5), 2, 1), {}),
-    ("hardshrink", (_a(3, 4),), {"lambd": 0.3}),
-]
 
 
 def _conv_nested(lib, a):
@@ -451,7 +303,7 @@ def test_fill_diagonal_(shape, value, wrap):
 
 
 def test_put_resize_new_histogram_and_defaults():
-    base, idx, src = _a(3, 4), np.array([0, 5, 11, 5]), _a(4)
+    base, idx, src = uniform(3, 4), np.array([0, 5, 11, 5]), uniform(4)
     for acc in (False, True):
         got = tl.from_numpy(base).put(tl.from_numpy(idx), tl.from_numpy(src), accumulate=acc)
         want = ref.from_numpy(base).put(ref.from_numpy(idx), ref.from_numpy(src), accumulate=acc)
@@ -471,11 +323,11 @@ def test_put_resize_new_histogram_and_defaults():
         t = lib.tensor([1.0, 2.0], dtype=lib.float64)
         assert t.new([3, 4]).dtype == lib.float64 and tuple(t.new(2, 3).shape) == (2, 3)
         assert t.new().numel() == 0
-    data = _a(20)
+    data = uniform(20)
     for kw in [
         {"bins": 4},
         {"bins": 3, "range": (-0.5, 0.5), "density": True},
-        {"bins": 5, "weight": _a(20, low=0)},
+        {"bins": 5, "weight": uniform(20, low=0)},
     ]:
         args = {k: _conv(tl, v) for k, v in kw.items()}
         got = tl.histogram(tl.from_numpy(data), **args)
