@@ -75,8 +75,10 @@ class device:
 
 @functools.cache
 def _devices(platform: str) -> list:
+    # This process's devices: with several processes (torch.distributed), 'cuda:0' and 'cpu'
+    # name each process's own device, as in PyTorch.
     try:
-        return jax.devices(platform)
+        return jax.local_devices(backend=platform)
     except RuntimeError:
         return []
 

@@ -92,27 +92,32 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, "-u", args.training_script]
     cmd += args.training_script_args
     run_id = args.run_id or args.rdzv_id or uuid.uuid4().hex[:8]
-    workers = []
-    for rank in range(nproc):
-        env = dict(
-            os.environ,
-            MASTER_ADDR=addr,
-            MASTER_PORT=str(port),
-            RANK=str(rank),
-            WORLD_SIZE=str(nproc),
-            LOCAL_RANK=str(rank),
-            LOCAL_WORLD_SIZE=str(nproc),
-            GROUP_RANK="0",
-            GROUP_WORLD_SIZE="1",
-            ROLE_RANK=str(rank),
-            ROLE_WORLD_SIZE=str(nproc),
-            ROLE_NAME="default",
-            TORCHELASTIC_RUN_ID=run_id,
-            TORCHELASTIC_RESTART_COUNT="0",
-            TORCHELASTIC_MAX_RESTARTS="0",
-        )
-        workers.append(subprocess.Popen(cmd, env=env))
+    workers = [
+        subprocess.Popen(cmd, env=worker_env(rank, nproc, addr, port, run_id))
+        for rank in range(nproc)
+    ]
     return _wait(workers)
+
+
+def worker_env(rank: int, nproc: int, addr: str, port: int, run_id: str) -> dict:
+    """The environment of worker ``rank`` of ``nproc`` on this node, as torchrun sets it."""
+    return dict(
+        os.environ,
+        MASTER_ADDR=addr,
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        WORLD_SIZE=str(nproc),
+        LOCAL_RANK=str(rank),
+        LOCAL_WORLD_SIZE=str(nproc),
+        GROUP_RANK="0",
+        GROUP_WORLD_SIZE="1",
+        ROLE_RANK=str(rank),
+        ROLE_WORLD_SIZE=str(nproc),
+        ROLE_NAME="default",
+        TORCHELASTIC_RUN_ID=run_id,
+        TORCHELASTIC_RESTART_COUNT="0",
+        TORCHELASTIC_MAX_RESTARTS="0",
+    )
 
 
 def _wait(workers: list[subprocess.Popen]) -> int:

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from . import callbacks, loggers
+from . import _launcher, callbacks, loggers
 from .callbacks import (
     Callback,
     EarlyStopping,
@@ -30,6 +30,9 @@ from .module import (
 from .trainer import Trainer
 
 __version__ = "2.6.6"
+
+# A worker process of a multi-process run joins its world now (see _launcher.py).
+_launcher.join_world()
 
 # ``lightning.pytorch`` is Lightning's name for the same API (``L.pytorch.Trainer``).
 pytorch = sys.modules[__name__]

@@ -21,7 +21,7 @@ from .._compile import compile as _compile
 from .._tensor import Tensor
 from ..amp import autocast
 from ..autograd.grad_mode import no_grad
-from . import _checkpoint, _step
+from . import _checkpoint, _launcher, _step
 from ._strategy import Strategy
 from .callbacks import Callback, EarlyStopping, ModelCheckpoint, TQDMProgressBar
 from .loggers import CSVLogger, Logger, TensorBoardLogger
@@ -206,6 +206,8 @@ class Trainer:
             isinstance(c, TQDMProgressBar) for c in self.callbacks
         ):
             self.callbacks.append(TQDMProgressBar())
+        if not self.is_global_zero:  # as Lightning: one progress bar, rank 0's
+            self.callbacks = [c for c in self.callbacks if not isinstance(c, TQDMProgressBar)]
         self.lightning_module = None
         self.datamodule: LightningDataModule | None = None
         self.optimizers: list = []
@@ -268,7 +270,32 @@ class Trainer:
 
     @property
     def is_global_zero(self) -> bool:
-        return True
+        return self.global_rank == 0
+
+    @property
+    def global_rank(self) -> int:
+        return self.strategy.global_rank
+
+    @property
+    def local_rank(self) -> int:
+        return self.strategy.global_rank
+
+    @property
+    def node_rank(self) -> int:
+        return 0
+
+    @property
+    def num_devices(self) -> int:
+        return self.strategy.world_size
+
+    @property
+    def num_nodes(self) -> int:
+        return 1
+
+    @property
+    def _writers(self) -> list[Logger]:
+        """The loggers that write files: rank 0's (all of them in one process)."""
+        return self.loggers if self.is_global_zero else []
 
     def _attach(self, model, datamodule, stage: str) -> None:
         from .module import LightningModule
@@ -407,7 +434,7 @@ class Trainer:
         }
         self.logged_metrics.update(values)
         values["epoch"] = self.current_epoch
-        for lg in self.loggers:
+        for lg in self._writers:
             lg.log_metrics(values, self._batches_that_stepped if step is None else step)
 
     def _progress_bar_values(self) -> dict[str, Any]:
@@ -452,8 +479,21 @@ class Trainer:
         self.num_training_batches = _limit(
             self.limit_train_batches, n // world if n != math.inf else n
         )
+        if self.strategy.launch:  # more devices than this process has: worker processes
+            _launcher.fit_in_processes(self, model, self.strategy.launch)
+            model.teardown("fit")
+            return
+        if self.strategy.processes and not self.compile:
+            raise MisconfigurationException(
+                "`Trainer(compile=False)` runs on one process; with `strategy='ddp'` over "
+                "several processes the training step must be compiled"
+            )
+        handing_back = self.strategy.processes and _launcher.next_fit()
+        if handing_back:
+            _launcher.start_weights(model)
+            self.strategy.setup_module(model)
         resume = self._restore(ckpt_path) if ckpt_path is not None else None
-        for lg in self.loggers:
+        for lg in self._writers:
             if model.hparams:
                 lg.log_hyperparams(dict(model.hparams))
         self.training = True
@@ -479,9 +519,11 @@ class Trainer:
             raise
         finally:
             self.training = False
-            for lg in self.loggers:
+            for lg in self._writers:
                 lg.finalize("success")
         model.teardown("fit")
+        if handing_back:
+            _launcher.hand_back(self)
 
     def _fit_loop(self, train_loader, val_loader, resume) -> None:
         world = self.strategy.world_size
@@ -659,7 +701,9 @@ class Trainer:
                 self._call(f"on_{stage}_batch_start", batch, batch_idx, *extra)
                 flags = (self, hook, loader_idx if multiple else None)
                 with no_grad():
-                    out, logs = self._eval_fn(module, batch, batch_idx, flags)
+                    out, logs = self._eval_fn(
+                        module, self.strategy.eval_batch(batch), batch_idx, flags
+                    )
                 module._pl.logs = []
                 self._collect(logs, stage, batch)
                 if stage == "predict":
@@ -713,7 +757,7 @@ class Trainer:
             outputs = self._run_eval(loader, hook, limit)
         finally:
             self.validating = self.testing = self.predicting = False
-            for lg in self.loggers:
+            for lg in self._writers:
                 lg.save()
         return outputs
 
@@ -745,10 +789,11 @@ class Trainer:
 
     # -- checkpoints -------------------------------------------------------------------------------
     def save_checkpoint(self, filepath, weights_only: bool = False, storage_options=None) -> None:
-        """Write a ``.ckpt`` file in Lightning's layout (see ``_checkpoint.py``)."""
-        _checkpoint.save_checkpoint(
-            _checkpoint.dump_checkpoint(self, weights_only), os.fspath(filepath)
-        )
+        """Write a ``.ckpt`` file in Lightning's layout (see ``_checkpoint.py``); across
+        processes every rank calls it and rank 0 writes, as Lightning's."""
+        ckpt = _checkpoint.dump_checkpoint(self, weights_only)
+        if self.is_global_zero:
+            _checkpoint.save_checkpoint(ckpt, os.fspath(filepath))
 
     def _checkpoint_path(self, ckpt_path) -> str | None:
         if ckpt_path in ("last", "best"):
