@@ -14,8 +14,10 @@ import importlib
 from .autocast_mode import register
 
 POLICIES = {
-    "torchlike.nn.functional": {
-        "lower": ["_linear_fn", "_conv_fn", "_conv_transpose_fn", "_sdpa_output_fn", "_mha_fn"],
+    "torchlike.nn.functional.linear": {"lower": ["_linear_fn"]},
+    "torchlike.nn.functional.conv": {"lower": ["_conv_fn", "_conv_transpose_fn"]},
+    "torchlike.nn.functional.attention": {"lower": ["_sdpa_output_fn", "_mha_fn"]},
+    "torchlike.nn.functional.loss": {
         "fp32": [
             "_pointwise_loss_fn",
             "_nll_loss_fn",
@@ -23,8 +25,9 @@ POLICIES = {
             "_bce_fn",
             "_bce_logits_fn",
         ],
-        "fp32_cuda": ["_softmax_fn", "_layer_norm_fn", "_group_norm_fn"],
     },
+    "torchlike.nn.functional.activation": {"fp32_cuda": ["_softmax_fn"]},
+    "torchlike.nn.functional.normalization": {"fp32_cuda": ["_layer_norm_fn", "_group_norm_fn"]},
     "torchlike._ops.linalg": {
         "lower": [
             "_matmul_fn",

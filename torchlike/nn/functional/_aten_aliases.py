@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 
 def _F(name: str):
-    from ..nn import functional as F
+    from .. import functional as F
 
     return getattr(F, name, None)
 
