@@ -170,3 +170,34 @@ def test_iterating_a_long_tensor_compiles_a_few_small_programs():
     np.testing.assert_array_equal(ours.grad.numpy(), ref.grad.numpy())
     cols = torchlike.tensor(x.T.copy()).unbind(1)
     assert len(cols) == 300 and np.array_equal(np.stack([c.numpy() for c in cols], 1), x.T)
+
+
+def test_cpu_programs_run_on_the_calling_thread():
+    """Importing torchlike first makes JAX run single-device CPU programs inline (no hand-off to
+    a worker thread per op); ``TORCHLIKE_CPU_ASYNC=1`` keeps JAX's asynchronous default, and a
+    process whose JAX backend started before the import is left as it is."""
+    import os
+    import subprocess
+    import sys
+
+    read = "import jax; print(jax.config.read('jax_cpu_enable_async_dispatch'))"
+    cases = [
+        ({}, f"import torchlike; {read}", "False"),
+        ({"TORCHLIKE_CPU_ASYNC": "1"}, f"import torchlike; {read}", "True"),
+        (
+            {},
+            f"import jax.numpy as jnp; jnp.ones(2).block_until_ready(); import torchlike; {read}",
+            "True",
+        ),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "TORCHLIKE_CPU_ASYNC"}
+    for extra, code, expected in cases:
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=True,
+        ).stdout.split()
+        assert out[-1] == expected, (code, out)

@@ -5,7 +5,7 @@
 turns a whole training step into one XLA program.
 """
 
-from . import _dtype
+from . import _config, _dtype  # noqa: F401  (_config first: it decides how CPU programs run)
 from ._dtype import (  # noqa: F401
     bfloat16,
     bool_ as bool,

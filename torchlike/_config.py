@@ -16,6 +16,32 @@ import numpy as np
 
 from . import _dtype
 
+
+def _run_cpu_programs_inline() -> None:
+    """Run CPU programs on the calling thread, as PyTorch runs its CPU kernels.
+
+    JAX's CPU client dispatches every program to a worker thread by default, so Python can queue
+    the next op while one runs. Eager PyTorch code runs many small ops back to back, and for those
+    the hand-off costs more than it overlaps: an ``nn.Linear(16, 16)`` forward and backward takes
+    ~70 µs inline against ~110 µs dispatched (``benchmarks/bench_eager.py``), while a compiled
+    training step is the same either way (``benchmarks/bench_train_step.py``). Work that spans
+    several devices stays asynchronous (JAX applies the switch to single-device programs only).
+
+    The switch is JAX's ``jax_cpu_enable_async_dispatch``, read when the CPU client starts: it
+    takes effect only if torchlike is imported before anything in the process has used a JAX
+    device, and it then applies to other JAX code in the process too. ``TORCHLIKE_CPU_ASYNC=1``
+    keeps JAX's default.
+    """
+    if os.environ.get("TORCHLIKE_CPU_ASYNC", "0") not in ("", "0"):
+        return
+    from jax._src import xla_bridge
+
+    if not xla_bridge._backends:  # the CPU client has not started yet
+        jax.config.update("jax_cpu_enable_async_dispatch", False)
+
+
+_run_cpu_programs_inline()
+
 _PRECISION = {"highest": "highest", "high": "tensorfloat32", "medium": "bfloat16"}
 _state = {"matmul": "highest", "threads": None, "deterministic": False, "warn_only": False}
 

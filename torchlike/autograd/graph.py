@@ -24,6 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _trace_state
+
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you "
@@ -595,8 +597,14 @@ def _accumulate(leaf, g) -> None:
 
     if g.dtype != leaf._data.dtype:
         g = g.astype(leaf._data.dtype)
-    prev = leaf.grad
-    leaf.grad = Tensor._wrap(g) if prev is None else Tensor._wrap(_add(prev._data, g))
+    if _trace_state.active:  # through the property: a compiled step tracks .grad
+        prev = leaf.grad
+        leaf.grad = Tensor._wrap(g) if prev is None else Tensor._wrap(_add(prev._data, g))
+        return
+    # Eager: the gradient has the leaf's shape and dtype by construction, so the setter's checks
+    # are skipped (this runs for every parameter on every backward).
+    prev = leaf._grad
+    object.__setattr__(leaf, "_grad", Tensor._wrap(g if prev is None else _add(prev._data, g)))
 
 
 _ONES: dict = {}

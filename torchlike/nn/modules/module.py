@@ -324,8 +324,15 @@ class Module(nnx.Module):
         return self._named_members(Parameter, recurse, prefix, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        if not recurse:
+            for _, p in self.named_parameters(recurse=False):
+                yield p
+            return
+        # named_parameters' walk without building the names (zero_grad and optimizers call this
+        # on every step): modules in pre-order, each module and each parameter once.
+        found: list = []
+        _collect_parameters(self, set(), set(), found)
+        yield from found
 
     def named_buffers(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
@@ -662,3 +669,19 @@ def _as_array(value):
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch.Tensor
         return jnp.asarray(value.detach().cpu().numpy())
     return jnp.asarray(value)
+
+
+def _collect_parameters(mod: Module, modules_seen: set, seen: set, found: list) -> None:
+    modules_seen.add(id(mod))
+    attrs = vars(mod)
+    children = []
+    for name in mod._torch_order:
+        value = attrs.get(name)
+        if isinstance(value, Module):
+            children.append(value)
+        elif isinstance(value, Parameter) and id(value) not in seen:
+            seen.add(id(value))
+            found.append(value)
+    for child in children:
+        if id(child) not in modules_seen:
+            _collect_parameters(child, modules_seen, seen, found)
