@@ -2,6 +2,7 @@
 custom Functions (``function.py``)."""
 
 from . import function  # noqa: F401  (torch.autograd.function)
+from . import profiler  # noqa: F401  (torch.autograd.profiler)
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .graph import (  # noqa: F401
