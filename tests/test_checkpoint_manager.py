@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pytest
+from _helpers import ROOT
 
 import torchlike as tl
 import torchlike.nn.functional as F
@@ -22,7 +23,6 @@ from torchlike import nn
 from torchlike.utils import CheckpointManager
 from torchlike.utils.data import DataLoader, TensorDataset
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N = 7  # steps before the checkpoint: mid-epoch (5 batches per epoch)
 
 

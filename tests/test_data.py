@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch as ref
 import torch.utils.data as ref_data
+from _helpers import run_python
 
 import torchlike as tl
 from torchlike.utils import data
@@ -124,26 +125,23 @@ class Squares(data.Dataset):
         return (i + self.offset) ** 2
 
 
-class Stream(data.IterableDataset):
-    def __init__(self, n, offset=0):
-        self.n, self.offset = n, offset
+def _stream_class(base: type) -> type:
+    """An ``IterableDataset`` (of ``base``'s library) of ``n`` integers from ``offset``."""
 
-    def __iter__(self):
-        return iter(range(self.offset, self.offset + self.n))
+    class Stream(base):
+        def __init__(self, n, offset=0):
+            self.n, self.offset = n, offset
 
-    def __len__(self):
-        return self.n
+        def __iter__(self):
+            return iter(range(self.offset, self.offset + self.n))
+
+        def __len__(self):
+            return self.n
+
+    return Stream
 
 
-class RefStream(ref_data.IterableDataset):
-    def __init__(self, n, offset=0):
-        self.n, self.offset = n, offset
-
-    def __iter__(self):
-        return iter(range(self.offset, self.offset + self.n))
-
-    def __len__(self):
-        return self.n
+Stream, RefStream = _stream_class(data.IterableDataset), _stream_class(ref_data.IterableDataset)
 
 
 def test_concat_and_chain_datasets():
@@ -643,22 +641,8 @@ if __name__ == "__main__":  # JAX has not started yet
 
 
 def run_script(tmp_path, text: str):
-    import os
-    import subprocess
-    import sys
-
     (tmp_path / "prog.py").write_text(text)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run(
-        [sys.executable, "prog.py"],
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=root),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return out.stdout.splitlines()
+    return run_python(["prog.py"], tmp_path, timeout=300).splitlines()
 
 
 def test_fork_server_is_forked_from_the_script_before_jax_starts(tmp_path):

@@ -5,15 +5,13 @@ the tutorial shape under ``python -m torchlike run``), each under a watchdog (a 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 
 import pytest
+from _helpers import run_python
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Nothing here pickles: a class of __main__ (also when the program comes on stdin), a lock in
 # the dataset, lambdas as collate_fn and worker_init_fn, an attribute changed before the loop.
@@ -77,18 +75,7 @@ if __name__ == "__main__":
 
 
 def run(args, cwd, stdin=None) -> list[str]:
-    out = subprocess.run(
-        [sys.executable, *args],
-        cwd=cwd,
-        input=stdin,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        capture_output=True,
-        text=True,
-        timeout=240,  # the watchdog: a hung worker fails the test instead of stalling the run
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "Traceback" not in out.stderr, out.stderr[-3000:]
-    return out.stdout.splitlines()
+    return run_python(args, cwd, stdin=stdin, timeout=240, clean_stderr=True).splitlines()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import io
 import json
 import os
@@ -19,12 +18,12 @@ import struct
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import FileServer, free_port
 from data_paths import fashion_mnist_root
 
 from torchlike.vision import datasets
@@ -62,56 +61,9 @@ def only_loopback(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", lookup)
 
 
-class Server:
-    """Serves ``files`` (path -> bytes) on 127.0.0.1. A path under ``/cut/`` sends half its bytes
-    and closes the connection; under ``/stall/``, half its bytes and then waits for ``release``.
-    Other unknown paths are 404s. ``log`` lists the paths requested, in order."""
-
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-        self.log: list[str] = []
-        self.stalled, self.release = threading.Event(), threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.log.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.path.startswith(("/cut/", "/stall/")):
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    if self.path.startswith("/stall/"):
-                        server.stalled.set()
-                        server.release.wait(60)
-                    return
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def url(self, folder: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}/{folder}/"
-
-    def close(self):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def server():
-    s = Server()
+    s = FileServer()
     yield s
     s.close()
 
@@ -119,10 +71,7 @@ def server():
 @pytest.fixture(scope="module")
 def refused_url() -> str:
     """A mirror on 127.0.0.1 where nothing listens (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/mnist/"
+    return f"http://127.0.0.1:{free_port()}/mnist/"
 
 
 def md5(raw: bytes) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -18,8 +17,7 @@ import time
 import numpy as np
 import pytest
 import torch as ref
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _helpers import ROOT, free_port
 
 # Each rank starts from different weights (DDP must broadcast rank 0's), reads its shard of the
 # data through DistributedSampler, and trains eagerly then compiled.
@@ -89,12 +87,6 @@ ENV = ["LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR"]
 DDP_SCRIPT = f"import os\nimport sys\nENV = {ENV!r}\n" + DDP_SCRIPT
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     return dict(env, PYTHONPATH=ROOT, **extra)
@@ -154,7 +146,7 @@ def test_ddp_two_processes_equal_one_process_on_full_batches(tmp_path, launch):
         assert out.returncode == 0, out.stderr[-3000:]
         assert sorted(out.stdout.splitlines()[-2:]) == ["rank 0 done", "rank 1 done"]
     else:
-        port = str(_free_port())
+        port = str(free_port())
         procs = [
             subprocess.Popen(
                 [sys.executable, "train.py"],

@@ -4,31 +4,18 @@ script's plain-PyTorch stand-ins for torchvision's box ops)."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
-import sys
 
 import pytest
+from _helpers import ROOT, result_line, run_python
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "examples", "object_detection.py")
 REDUCED = ["--epochs", "1", "--limit-batches", "2", "--batch-size", "8", "--test-size", "16"]
 
 
 def run(*args) -> dict:
-    out = subprocess.run(
-        [sys.executable, SCRIPT, *REDUCED, *args],
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    last = out.stdout.strip().splitlines()[-1]
-    assert last.startswith("RESULT ")
-    return json.loads(last[len("RESULT ") :])
+    return result_line(run_python([SCRIPT, *REDUCED, *args], timeout=300))
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 
 import pytest
+from _helpers import ROOT, run_python
 from data_paths import fashion_mnist_root
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "examples", "mnist_cnn.py")
 DATA = fashion_mnist_root()
 
@@ -23,16 +21,7 @@ pytestmark = pytest.mark.skipif(DATA is None, reason="Fashion-MNIST files are no
 
 def run(cwd, *args, script=SCRIPT):
     cwd.mkdir(exist_ok=True)
-    out = subprocess.run(
-        [sys.executable, script, "--limit-batches", "3", "--data-root", DATA, *args],
-        cwd=cwd,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return out.stdout
+    return run_python([script, "--limit-batches", "3", "--data-root", DATA, *args], cwd)
 
 
 def final_accuracy(stdout: str) -> str:

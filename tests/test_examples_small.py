@@ -5,35 +5,22 @@ and end with a well-formed ``RESULT`` line, and where the runs are comparable th
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from _helpers import ROOT, result_line, run_python
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 BACKENDS = {"torchlike-compiled": [], "torchlike-eager": ["--eager"], "pytorch": ["--reference"]}
 
 
 def run_example(name: str, cwd, *args: str) -> tuple[str, dict]:
     """Run ``examples/<name>.py`` in ``cwd``; its stdout and its parsed final ``RESULT`` line."""
-    out = subprocess.run(
-        [sys.executable, os.path.join(EXAMPLES, f"{name}.py"), *args],
-        cwd=cwd,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    last = out.stdout.rstrip().splitlines()[-1]
-    assert last.startswith("RESULT "), last
-    return out.stdout, json.loads(last[len("RESULT ") :])
+    stdout = run_python([os.path.join(EXAMPLES, f"{name}.py"), *args], cwd)
+    return stdout, result_line(stdout)
 
 
 def check_result(result: dict, example: str, backend: str, metric: str, epochs: int) -> None:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch as ref
+from _helpers import to_numpy
 
 import torchlike as tl
 
@@ -14,14 +15,6 @@ Z = RNG.standard_normal((3, 4)).astype(np.float32)
 
 def _tensors(lib, *arrays):
     return [lib.from_numpy(a.copy()) for a in arrays]
-
-
-def _np(out):
-    if isinstance(out, dict):
-        return {k: _np(v) for k, v in out.items()}
-    if isinstance(out, (tuple, list)):
-        return [_np(o) for o in out]
-    return out.detach().numpy()
 
 
 def _close(a, b):
@@ -87,8 +80,8 @@ PROGRAMS = [
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("name,prog", PROGRAMS, ids=[p[0] for p in PROGRAMS])
 def test_transform(name, prog):  # (torch's jacfwd warns from inside torch)
-    got = _np(prog(tl, *_tensors(tl, X, Y, Z)))
-    want = _np(prog(ref, *_tensors(ref, X, Y, Z)))
+    got = to_numpy(prog(tl, *_tensors(tl, X, Y, Z)))
+    want = to_numpy(prog(ref, *_tensors(ref, X, Y, Z)))
     _close(got, want)
 
 
@@ -125,7 +118,7 @@ def test_functional_call_per_sample_grads():
 
         per_sample = L.vmap(L.func.grad(loss), in_dims=(None, 0))(params, *_tensors(L, X))
         plain = L.func.functional_call(model, {"bias": L.zeros(2)}, _tensors(L, X)[0])
-        results.append((_np(per_sample), _np(plain), _np(model.bias)))
+        results.append((to_numpy(per_sample), to_numpy(plain), to_numpy(model.bias)))
     _close(results[0][0], results[1][0])
     _close(results[0][1], results[1][1])
     _close(results[0][2], results[1][2])  # the module keeps its own parameters

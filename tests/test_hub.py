@@ -5,13 +5,12 @@ cache torchlike writes, and vice versa."""
 import hashlib
 import io
 import os
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 import torch
+from _helpers import FileServer
 
 import torchlike
 from torchlike import hub
@@ -19,33 +18,12 @@ from torchlike.vision import models
 from torchlike.vision.models._api import skip_init
 
 
-class _Handler(BaseHTTPRequestHandler):
-    routes: dict = {}
-
-    def do_GET(self):  # noqa: N802  (http.server's name)
-        body = self.routes.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
     """``(base_url, routes)``: put bytes at ``routes[path]`` to serve them."""
-    _Handler.routes = {}
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Handler.routes
-    httpd.shutdown()
-    httpd.server_close()
+    s = FileServer()
+    yield s.base, s.files
+    s.close()
 
 
 @pytest.fixture

@@ -7,16 +7,14 @@ Device counts are fixed when JAX starts, so the multi-device runs happen in subp
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from _helpers import ROOT, free_port, run_python
 
 import torchlike as tl
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DATA_PARALLEL = textwrap.dedent(
     """
@@ -72,16 +70,8 @@ DATA_PARALLEL = textwrap.dedent(
 
 def test_data_parallel_over_8_devices_equals_one_device(tmp_path):
     (tmp_path / "dp.py").write_text(DATA_PARALLEL)
-    env = dict(os.environ, PYTHONPATH=ROOT, XLA_FLAGS="--xla_force_host_platform_device_count=8")
-    out = subprocess.run(
-        [sys.executable, "dp.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
+    env = dict(XLA_FLAGS="--xla_force_host_platform_device_count=8")
+    assert run_python(["dp.py"], tmp_path, env=env, timeout=300).strip() == "ok"
 
 
 def test_one_device_wrappers_are_transparent():
@@ -115,15 +105,9 @@ COLLECTIVES = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_collectives_between_two_real_processes(tmp_path):
     (tmp_path / "c.py").write_text(COLLECTIVES)
-    port = str(_free_port())
+    port = str(free_port())
     procs = [
         subprocess.Popen(
             [sys.executable, "c.py"],

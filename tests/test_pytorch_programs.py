@@ -30,9 +30,9 @@ import sys
 
 import numpy as np
 import pytest
+from _helpers import ROOT
 from data_paths import fashion_mnist_root
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAMS = os.path.join(ROOT, "tests", "pytorch_programs")
 
 

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 import torch as ref
+from _helpers import ROOT
 
 import torchlike as tl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = (
     "import torchlike as t\n"
     "print(t.initial_seed(), t.rand(3).tolist())\n"

@@ -14,8 +14,7 @@ import textwrap
 
 import numpy as np
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _helpers import ROOT
 
 SCRIPT = textwrap.dedent(
     """

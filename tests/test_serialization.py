@@ -14,12 +14,11 @@ import copy
 import io
 import os
 import pickle
-import subprocess
-import sys
 
 import jax
 import numpy as np
 import pytest
+from _helpers import run_python
 from flax import nnx
 
 import torchlike as tl
@@ -94,8 +93,7 @@ FORMATS = {"orbax": "ckpt", "torch": "ckpt.pt"}
 def test_round_trip(tmp_path, name, fmt):
     tl.manual_seed(0)
     obj = OBJECTS[name]()
-    path = tmp_path / FORMATS[fmt]
-    tl.save(obj, path)
+    path = _saved(obj, tmp_path / FORMATS[fmt])
     assert path.is_dir() == (fmt == "orbax")
     assert_same(tl.load(path), obj)
 
@@ -118,9 +116,8 @@ def test_file_objects_use_the_torch_format():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_overwrite_replaces_the_checkpoint(tmp_path, fmt):
-    path = tmp_path / FORMATS[fmt]
-    tl.save({"v": tl.zeros(2)}, path)
-    tl.save({"w": tl.ones(3)}, path)
+    path = _saved({"v": tl.zeros(2)}, tmp_path / FORMATS[fmt])
+    _saved({"w": tl.ones(3)}, path)
     assert_same(tl.load(path), {"w": tl.ones(3)})
     assert sorted(os.listdir(tmp_path)) == [FORMATS[fmt]]  # no temporary left behind
 
@@ -266,7 +263,8 @@ def test_malformed_safetensors_refused_in_torchlikes_words(tmp_path, name):
 
 
 def _saved(obj, path):
-    tl.save(obj, path)
+    """``tl.save``; a path without a suffix asks for an Orbax directory (``format="orbax"``)."""
+    tl.save(obj, path, format=None if path.suffix else "orbax")
     return path
 
 
@@ -463,7 +461,7 @@ mesh = Mesh(np.array(jax.devices()[:2]), ("x",))
 rows = NamedSharding(mesh, P("x"))
 w = tl.arange(8.0).reshape(4, 2)
 sharded = tl.Tensor._wrap(jax.device_put(w._data, rows))
-tl.save({"w": w, "s": sharded}, sys.argv[1])
+tl.save({"w": w, "s": sharded}, sys.argv[1], format="orbax")
 got = tl.load(sys.argv[1], map_location=rows)
 assert got["w"]._data.sharding == rows and got["s"]._data.sharding == rows
 plain = tl.load(sys.argv[1], map_location="cpu")
@@ -476,16 +474,9 @@ print("ok")
 
 def test_sharded_restore(tmp_path):
     """Orbax restores each array with the Sharding given as map_location (two CPU devices)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=root, XLA_FLAGS="--xla_force_host_platform_device_count=2")
-    out = subprocess.run(
-        [sys.executable, "-c", _SHARDED, str(tmp_path / "ckpt")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    env = dict(XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    stdout = run_python(["-c", _SHARDED, str(tmp_path / "ckpt")], env=env, timeout=240)
+    assert stdout.strip() == "ok"
 
 
 def test_unavailable_device_is_an_error(tmp_path):

@@ -14,8 +14,6 @@ import os
 import pickle
 import re
 import stat
-import subprocess
-import sys
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch as ref
+from _helpers import run_python
 
 import torchlike as tl
 
@@ -256,7 +255,7 @@ def test_refused_in_an_orbax_checkpoint_too(tmp_path):
     import json
 
     path = tmp_path / "ckpt"
-    tl.save({"w": tl.ones(2)}, path)
+    tl.save({"w": tl.ones(2)}, path, format="orbax")
     meta_file = next(p for p in (path / "object").iterdir() if p.suffix != ".txt")
     meta = json.loads(meta_file.read_text())
     marker = str(tmp_path / MARKER)
@@ -328,16 +327,8 @@ def test_reading_torch_files_does_not_import_torch(tmp_path):
         "import sys, torchlike; sd = torchlike.load(sys.argv[1]); "
         "assert 'torch' not in sys.modules, 'torch was imported'; print(sd['w'].shape, sd['n'])"
     )
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "w.pt")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "torch.Size([2, 3]) 4"
+    stdout = run_python(["-c", code, str(tmp_path / "w.pt")], timeout=240)
+    assert stdout.strip() == "torch.Size([2, 3]) 4"
 
 
 def test_legacy_format_is_explained(tmp_path):

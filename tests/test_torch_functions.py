@@ -7,6 +7,7 @@ smaller functions (statistics, windows, special functions, scatter variants, ``u
 import numpy as np
 import pytest
 import torch as ref
+from _helpers import to_numpy
 from op_table.torch_functions import ALIASES, INPLACE, MISC, SCATTER, uniform
 
 import torchlike as tl
@@ -17,19 +18,13 @@ def _conv(lib, a):
     return lib.from_numpy(a) if isinstance(a, np.ndarray) else a
 
 
-def _np(out):
-    if isinstance(out, tuple):
-        return [_np(o) for o in out]
-    return out.detach().numpy()
-
-
 @pytest.mark.parametrize("name,args", ALIASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ALIASES)])
 def test_alias(name, args):
     assert hasattr(ref, name), f"torch {ref.__version__} has no torch.{name}: a wrong table row"
     assert hasattr(tl, name), f"torchlike has no torch.{name}"
     want = getattr(ref, name)(*[_conv(ref, a) for a in args])
     got = getattr(tl, name)(*[_conv(tl, a) for a in args])
-    got, want = _np(got), _np(want)
+    got, want = to_numpy(got), to_numpy(want)
     if not isinstance(want, list):
         got, want = [got], [want]
     assert len(got) == len(want)
@@ -147,7 +142,7 @@ def test_misc(name, args, kwargs, diff):
                 out * lib.linspace(0.5, 1.5, out.numel(), dtype=out.dtype).reshape(out.shape)
             ).sum().backward()
             grad = a[first].grad.numpy()
-        results.append((_np(out), grad))
+        results.append((to_numpy(out), grad))
     (got, got_g), (want, want_g) = results
     got, want = (got, want) if isinstance(want, list) else ([got], [want])
     for g, w in zip(got, want):

@@ -9,9 +9,6 @@ dtype compared with ``>`` against the threshold as a double).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch as ref
+from _helpers import run_python
 
 import torchlike as tl
 from torchlike.vision import ops
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOL = {
     np.dtype(np.float32): dict(rtol=1.3e-6, atol=1e-5),
     np.dtype(np.float64): dict(rtol=1e-7, atol=1e-7),
@@ -434,16 +431,8 @@ def test_torchvision_ops_resolve_under_torchlike_run(tmp_path):
         """
     )
     (tmp_path / "det.py").write_text(script)
-    out = subprocess.run(
-        [sys.executable, "-m", "torchlike", "run", "det.py"],
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    iou, keep, module = out.stdout.splitlines()
+    stdout = run_python(["-m", "torchlike", "run", "det.py"], tmp_path, timeout=120)
+    iou, keep, module = stdout.splitlines()
     boxes = ref.tensor([[0.0, 0, 10, 10], [1, 1, 11, 11]])
     assert float(iou) == pytest.approx(ref_box_iou(boxes, boxes)[0, 1].item(), rel=1e-6)
     assert keep == "tensor([0, 2])" and module.startswith("torchlike")
