@@ -15,50 +15,32 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch as ref
+from _helpers import (
+    FD_EPS,
+    FD_TOL,
+    TOL,
+    as_numpy,
+    assert_raises_like_torch,
+    call,
+    classes,
+    f32,
+    positive,
+    probs,
+)
 
 import torchlike as tl
 
 # PyTorch's performance note for its own 'same' padding with even kernels (it copies the input).
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 
-TOL = {
-    np.dtype(np.float32): dict(rtol=1.3e-6, atol=1e-5),
-    np.dtype(np.float64): dict(rtol=1e-7, atol=1e-7),
-}
-FD_EPS, FD_TOL = 1e-6, dict(rtol=1e-3, atol=1e-5)  # PyTorch's gradcheck settings
-
 
 # -- sample builders ------------------------------------------------------------------------------
-
-
-def call(*args, **kwargs):
-    return args, kwargs
-
-
-def f32(r, *shape):
-    return r.standard_normal(shape).astype(np.float32)
-
-
-def positive(r, *shape):
-    return r.uniform(0.5, 2.0, shape).astype(np.float32)
-
-
-def probs(r, *shape):
-    """Values in (0, 1), away from the ends (BCE's clamps are not differentiable there)."""
-    return r.uniform(0.05, 0.95, shape).astype(np.float32)
 
 
 def dist(r, *shape):
     """Class probabilities along dim 1 (or dim 0 for one sample)."""
     e = np.exp(r.standard_normal(shape))
     return (e / e.sum(axis=1 if len(shape) > 1 else 0, keepdims=True)).astype(np.float32)
-
-
-def classes(r, n_classes, *shape, ignore=None):
-    t = r.integers(0, n_classes, shape)
-    if ignore is not None:
-        t.flat[::3] = ignore
-    return t
 
 
 @dataclass(frozen=True)
@@ -362,10 +344,6 @@ def run(case: Case, lib, dtype=None):
     return out, args, needs
 
 
-def as_numpy(t) -> np.ndarray:
-    return t.detach().numpy()
-
-
 def outputs(out) -> tuple:
     return out if isinstance(out, tuple) else (out,)
 
@@ -585,18 +563,9 @@ ERRORS = {
 # fmt: on
 
 
-def _check_same_error(build):
-    with pytest.raises(Exception) as theirs:
-        build(ref.nn.functional, ref)
-    with pytest.raises(Exception) as ours:
-        build(tl.nn.functional, tl)
-    assert type(ours.value) is type(theirs.value)
-    assert str(ours.value) == str(theirs.value)
-
-
 @pytest.mark.parametrize("build", list(ERRORS.values()), ids=list(ERRORS))
 def test_errors_match_torch(build):
-    _check_same_error(build)
+    assert_raises_like_torch(build, (ref.nn.functional, ref), (tl.nn.functional, tl))
 
 
 # -- behaviour the table cannot show --------------------------------------------------------------

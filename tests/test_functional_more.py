@@ -6,8 +6,8 @@ builder of NumPy arguments; the tests compare, in float32 and float64, forward v
 names and the gradients of every floating argument after backpropagating a random cotangent; then
 the same step eagerly and inside ``torchlike.compile``, our gradients against central differences
 in float64, and the errors raised on bad input (type and message, from running PyTorch). Layer
-rows reuse :mod:`layer_parity`'s checks (outputs, input and parameter gradients, compiled step,
-``state_dict`` and ``repr``).
+rows reuse :mod:`module_table.parity`'s checks (outputs, input and parameter gradients, compiled
+step, ``state_dict`` and ``repr``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch as ref
-from layer_parity import (
+from _helpers import FD_EPS, FD_TOL, TOL, assert_raises_like_torch, call, classes, f32, positive
+from module_table.parity import (
     Row,
     check_compiled_matches_eager,
     check_matches_torch,
@@ -30,24 +31,6 @@ import torchlike as tl
 # Legacy size_average/reduce rows: both libraries warn (checked in test_legacy_args_warn).
 pytestmark = pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated")
 
-TOL = {
-    np.dtype(np.float32): dict(rtol=1.3e-6, atol=1e-5),
-    np.dtype(np.float64): dict(rtol=1e-7, atol=1e-7),
-}
-FD_EPS, FD_TOL = 1e-6, dict(rtol=1e-3, atol=1e-5)  # PyTorch's gradcheck settings
-
-
-def call(*args, **kwargs):
-    return args, kwargs
-
-
-def f32(r, *shape):
-    return r.standard_normal(shape).astype(np.float32)
-
-
-def positive(r, *shape):
-    return r.uniform(0.5, 2.0, shape).astype(np.float32)
-
 
 def signs(r, *shape):
     return np.where(r.random(shape) < 0.5, -1.0, 1.0).astype(np.float32)
@@ -55,10 +38,6 @@ def signs(r, *shape):
 
 def bits(r, *shape):
     return (r.random(shape) < 0.5).astype(np.float32)
-
-
-def classes(r, n_classes, *shape):
-    return r.integers(0, n_classes, shape)
 
 
 def pooled(r, shape, n: int, stride=None):
@@ -444,11 +423,7 @@ ERRORS = [
 @pytest.mark.parametrize("build", [b for _, b in ERRORS], ids=[n for n, _ in ERRORS])
 def test_errors_match_torch(build) -> None:
     """The same exception type and message as PyTorch (functional calls and constructors)."""
-    with pytest.raises(Exception) as theirs:
-        build(ref.nn.functional, ref)
-    with pytest.raises(type(theirs.value)) as ours:
-        build(tl.nn.functional, tl)
-    assert str(ours.value) == str(theirs.value)
+    assert_raises_like_torch(build, (ref.nn.functional, ref), (tl.nn.functional, tl))
 
 
 # -- layers ---------------------------------------------------------------------------------------

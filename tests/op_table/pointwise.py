@@ -216,35 +216,31 @@ _BINARY = [
 ]
 
 
-def _row_unary(name, low, high, dtypes, has_inplace):
-    differentiable = name not in _NOT_DIFFERENTIABLE and any(d in FLOATS for d in dtypes)
-    gen = (
-        unary_with_specials(low, high)
-        if name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit")
-        else unary(low, high)
-    )
+def _method_row(name, gen, dtypes, differentiable, has_inplace, errors=None) -> OpInfo:
+    """``torch.<name>`` with its method form and, if it has one, its in-place form."""
+    inplace = name + "_" if has_inplace else None
     return OpInfo(
         name,
         **fn(name),
         samples=gen,
         dtypes=dtypes,
         method=name,
-        inplace=name + "_" if has_inplace else None,
+        inplace=inplace,
         differentiable=differentiable,
+        errors=errors,
     )
+
+
+def _row_unary(name, low, high, dtypes, has_inplace):
+    differentiable = name not in _NOT_DIFFERENTIABLE and any(d in FLOATS for d in dtypes)
+    specials = name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit")
+    gen = unary_with_specials(low, high) if specials else unary(low, high)
+    return _method_row(name, gen, dtypes, differentiable, has_inplace)
 
 
 def _row_binary(name, gen, dtypes, differentiable, has_inplace):
-    return OpInfo(
-        name,
-        **fn(name),
-        samples=gen,
-        dtypes=dtypes,
-        method=name,
-        inplace=name + "_" if has_inplace else None,
-        differentiable=differentiable,
-        errors=mismatched if "float32" in dtypes else None,
-    )
+    errors = mismatched if "float32" in dtypes else None
+    return _method_row(name, gen, dtypes, differentiable, has_inplace, errors)
 
 
 # fmt: off

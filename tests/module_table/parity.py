@@ -1,4 +1,5 @@
-"""Generic layer checks against PyTorch, shared by the recurrent and transformer tables.
+"""Generic layer checks against PyTorch for rows with nested results or functional calls, shared
+by the recurrent, attention and resampling-layer tables.
 
 A :class:`Row` builds the same layer with torch's and torchlike's ``nn`` (or no layer, for a
 functional op), makes input arrays, and calls the layer. The checks compare every tensor in the
@@ -16,17 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch as ref
+from _helpers import FD_EPS, FD_TOL, as_numpy
 
 import torchlike as tl
 
 # float32, loosened from assert_close's rtol=1.3e-6: recurrences and softmax-then-matmul chains
 # accumulate rounding differently from PyTorch's kernels.
 TOL = dict(rtol=1e-5, atol=1e-5)
-FD_EPS, FD_TOL = 1e-6, dict(rtol=1e-3, atol=1e-5)  # PyTorch's gradcheck settings
-
-
-def f32(r, *shape):
-    return r.standard_normal(shape).astype(np.float32)
 
 
 def f64(r, *shape):
@@ -50,10 +47,6 @@ def flat(out) -> list:
     if isinstance(out, (tuple, list)):
         return [t for o in out for t in flat(o)]
     return [] if out is None else [out]
-
-
-def as_numpy(t) -> np.ndarray:
-    return t.detach().numpy()
 
 
 def pair(row: Row):
