@@ -367,15 +367,19 @@ def _header(table: str) -> list[str]:
 
 def test_profiler_records_ops_and_ranges_in_pytorch_table():
     x = tl.randn(3, 2)
-    with tl_profiler.profile() as prof:
+    relu = tl.relu  # taken before profiling: it is timed all the same
+    with tl_profiler.profile(record_shapes=True) as prof:
         with tl_profiler.record_function("foo"):
-            tl.relu(x)
+            relu(x)
     names = [e.name for e in prof.function_events]
     assert names == ["foo", "aten::relu"]
+    assert prof.function_events[1].input_shapes == [[3, 2]]
+    table = prof.table(sort_by="self_cpu_time_total", time_unit="ms", row_limit=1)
+    assert "Input Shapes" in table and len(table.splitlines()) == 6 and "ms  " in table
     foo, relu = prof.function_events
     assert relu.cpu_parent is foo and foo.cpu_time_total >= relu.cpu_time_total > 0
     assert math.isclose(prof.self_cpu_time_total, foo.cpu_time_total, rel_tol=1e-6)
-    with ref.autograd.profiler.profile() as ref_prof:
+    with ref.autograd.profiler.profile(record_shapes=True) as ref_prof:
         with ref.autograd.profiler.record_function("foo"):
             ref.relu(ref.randn(3, 2))
     assert _header(str(prof)) == _header(str(ref_prof))

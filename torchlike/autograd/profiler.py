@@ -2,14 +2,15 @@
 ``record_function`` ranges) and ``record_function``.
 
 While a ``profile`` is active, the public torchlike functions (``torch.*``,
-``torch.nn.functional.*``, ...) and Tensor methods are timed with ``time.perf_counter`` and
-recorded as ``aten::<name>`` events; ``record_function(name)`` ranges are recorded under their
-names. Each op waits for its result (JAX dispatches asynchronously), so an event's time is the
-time the op took, not the time to queue it. ``print(prof)`` and ``prof.table()`` give PyTorch's
-table (self and total CPU time, in the order the events began); ``key_averages()`` groups them
-by name. Differences from PyTorch: events are torchlike's public ops, not ATen's internal
-decomposition (``torch.relu`` is one ``aten::relu`` event, without PyTorch's nested
-``aten::clamp_min``), and there is no device or memory profiling.
+``torch.nn.functional.*``, ...; however they are referenced) and Tensor methods are timed with
+``time.perf_counter`` and recorded as ``aten::<name>`` events; ``record_function(name)`` ranges
+are recorded under their names. An op waits for its result (JAX dispatches asynchronously), so
+its time is the time it took, not the time to queue it; the first call of an op includes its
+compilation. ``print(prof)`` and ``prof.table()`` give PyTorch's table (self and total CPU time,
+in the order the events began); ``key_averages()`` groups them by name. Differences from
+PyTorch: the events are torchlike's public ops (and those they call), not ATen's decomposition
+(``torch.relu`` is one ``aten::relu`` event, without PyTorch's nested ``aten::clamp_min``), and
+there is no device or memory profiling.
 """
 
 from __future__ import annotations
@@ -131,18 +132,34 @@ class EventList(list):
         self,
         sort_by: str | None = None,
         row_limit: int = 100,
+        max_src_column_width: int = 75,
         max_name_column_width: int = 55,
+        max_shapes_column_width: int = 80,
         header: str | None = None,
         top_level_events_only: bool = False,
-        **_: Any,
+        time_unit: str | None = None,
     ) -> str:
         """The table: one row per event (``sort_by``: an attribute such as
-        ``"cpu_time_total"`` or ``"self_cpu_time_total"``, largest first)."""
-        return _build_table(self, sort_by, row_limit, max_name_column_width, header,
-                            top_level_events_only)  # fmt: skip
+        ``"cpu_time_total"`` or ``"self_cpu_time_total"``, largest first; ``time_unit``:
+        ``"s"``, ``"ms"`` or ``"us"`` for every time). ``max_src_column_width`` bounds the
+        source column, which appears only with stacks (never recorded here)."""
+        return _build_table(
+            self, sort_by, row_limit, max_name_column_width, max_shapes_column_width, header,
+            top_level_events_only, time_unit,
+        )  # fmt: skip
 
-    def key_averages(self, group_by_input_shapes: bool = False) -> EventList:
+    def key_averages(
+        self,
+        group_by_input_shapes: bool = False,
+        group_by_stack_n: int = 0,
+        group_by_overload_name: bool = False,
+    ) -> EventList:
         """The events grouped by name (and input shapes), in order of first appearance."""
+        if group_by_stack_n or group_by_overload_name:
+            raise NotImplementedError(
+                "key_averages(group_by_stack_n=..., group_by_overload_name=...) is not provided "
+                "by torchlike: it records neither stacks nor overload names"
+            )
         groups: dict[Any, FunctionEventAvg] = {}
         for event in self:
             shapes = event.input_shapes if group_by_input_shapes else None
@@ -178,10 +195,12 @@ class EventList(list):
 
 def _build_table(
     events: list, sort_by: str | None, row_limit: int, max_name_width: int,
-    header: str | None, top_level_only: bool,
+    max_shapes_width: int, header: str | None, top_level_only: bool, time_unit: str | None,
 ) -> str:  # fmt: skip
     if not events:
         return ""
+    if time_unit not in (None, "s", "ms", "us"):
+        raise ValueError(f"time_unit must be one of 's', 'ms', 'us', got {time_unit!r}")
     if sort_by is not None:
         events = sorted(events, key=lambda e: getattr(e, sort_by), reverse=True)
     shapes = any(getattr(e, "input_shapes", None) for e in events)
@@ -191,10 +210,15 @@ def _build_table(
     widths = [name_width] + [12] * 6
     if shapes:
         headers.append("Input Shapes")
-        widths.append(min(max(len(str(e.input_shapes)) for e in events) + 4, 80))
+        widths.append(min(max(len(str(e.input_shapes)) for e in events) + 4, max_shapes_width))
     row_format = "".join("{:>" + str(w) + "}  " for w in widths)
     separator = "".join("-" * w + "  " for w in widths)
     total = sum(e.self_cpu_time_total for e in events)
+
+    def fmt(time_us: float) -> str:
+        scale = {"s": 1e6, "ms": 1e3, "us": 1.0}.get(time_unit or "")
+        return _format_time(time_us) if scale is None else f"{time_us / scale:.3f}{time_unit}"
+
     lines = []
     if header is not None:
         lines += ["=" * (sum(widths) + 2 * len(widths) - 2), header]
@@ -209,9 +233,9 @@ def _build_table(
         name = e.key
         if len(name) >= max_name_width - 3:
             name = name[: max_name_width - 3] + "..."
-        row = [name, _format_share(e.self_cpu_time_total, total),
-               _format_time(e.self_cpu_time_total), _format_share(e.cpu_time_total, total),
-               _format_time(e.cpu_time_total), _format_time(e.cpu_time), e.count]  # fmt: skip
+        row = [name, _format_share(e.self_cpu_time_total, total), fmt(e.self_cpu_time_total),
+               _format_share(e.cpu_time_total, total), fmt(e.cpu_time_total), fmt(e.cpu_time),
+               e.count]  # fmt: skip
         if shapes:
             row.append(str(e.input_shapes))
         lines.append(row_format.format(*row))
@@ -270,10 +294,19 @@ class profile:  # noqa: N801  (PyTorch's name)
         acc_events: bool = False,
         custom_trace_id_callback: Callable | None = None,
     ) -> None:
-        unsupported = {"use_cuda": use_cuda, "profile_memory": profile_memory,
-                       "with_stack": with_stack, "with_flops": with_flops,
-                       "with_modules": with_modules, "use_device": use_device not in (None, "cpu"),
-                       "use_cpu=False": not use_cpu}  # fmt: skip
+        # use_kineto picks PyTorch's profiling backend: there is one here, so it changes nothing
+        unsupported = {
+            "use_cuda": use_cuda,
+            "profile_memory": profile_memory,
+            "with_stack": with_stack,
+            "with_flops": with_flops,
+            "with_modules": with_modules,
+            "use_device": use_device not in (None, "cpu"),
+            "use_cpu=False": not use_cpu,
+            "acc_events": acc_events,
+            "experimental_config": experimental_config is not None,
+            "custom_trace_id_callback": custom_trace_id_callback is not None,
+        }
         for name, value in unsupported.items():
             if value:
                 raise NotImplementedError(
@@ -313,28 +346,31 @@ class profile:  # noqa: N801  (PyTorch's name)
 
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> Any:
-            shapes = _shapes(args, kwargs) if profiler.record_shapes else None
-            event = profiler._open(f"aten::{name}", shapes)
-            try:
-                out = fn(*args, **kwargs)
-                _wait(out)
-            finally:
-                profiler._close(event)
-            return out
+            return profiler._time(name, args, kwargs, lambda a, k: fn(*a, **k))
 
-        call.__fx_original__ = getattr(fn, "__fx_original__", fn)  # type: ignore[attr-defined]
         return call
+
+    def _time(self, name: str, args: tuple, kwargs: dict, run: Callable) -> Any:
+        shapes = _shapes(args, kwargs) if self.record_shapes else None
+        event = self._open(f"aten::{name}", shapes)
+        try:
+            out = run(args, kwargs)
+            _wait(out)
+        finally:
+            self._close(event)
+        return out
+
+    def _handle_op(self, op: Any, args: tuple, kwargs: dict, call_next: Callable) -> Any:
+        if op.torch_name.startswith("torch.ops.profiler."):  # record_function's own ranges
+            return call_next(args, kwargs)
+        return self._time(op.name, args, kwargs, call_next)
 
     def _install(self) -> None:
         from .._tensor import Tensor
         from ..fx import _torch_ops
 
-        patcher = _torch_ops.Patcher()
-        for slot in _torch_ops.op_slots():
-            if slot.module.__name__ == "torchlike.ops.profiler":
-                continue
-            current = getattr(slot.module, slot.name, slot.fn)
-            patcher.patch(slot.module, slot.name, self._timed(current, slot.name))
+        _torch_ops.add_handler(self._handle_op)
+        patcher = _torch_ops.Patcher()  # Tensor methods and operators
         for name, value in list(vars(Tensor).items()):
             op = _DUNDER_OPS.get(name, name)
             if name.startswith("_") and name not in _DUNDER_OPS or name in _NOT_RECORDED:
@@ -359,6 +395,9 @@ class profile:  # noqa: N801  (PyTorch's name)
         if not self.enabled:
             return
         _state.profiler = None
+        from ..fx import _torch_ops
+
+        _torch_ops.remove_handler(self._handle_op)
         self._patcher.restore()
         end = _now_us()
         for event in self._stack:
@@ -378,8 +417,15 @@ class profile:  # noqa: N801  (PyTorch's name)
     def table(self, *args: Any, **kwargs: Any) -> str:
         return self._check_finished().table(*args, **kwargs)
 
-    def key_averages(self, group_by_input_shape: bool = False, **_: Any) -> EventList:
-        return self._check_finished().key_averages(group_by_input_shape)
+    def key_averages(
+        self,
+        group_by_input_shape: bool = False,
+        group_by_stack_n: int = 0,
+        group_by_overload_name: bool = False,
+    ) -> EventList:
+        return self._check_finished().key_averages(
+            group_by_input_shape, group_by_stack_n, group_by_overload_name
+        )
 
     def total_average(self) -> FunctionEventAvg:
         return self._check_finished().total_average()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import sys
+import threading
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -30,10 +32,12 @@ NAMESPACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 # Public torch functions that take tensors but are not ops (PyTorch does not dispatch them to
-# ``__torch_function__`` either): a proxy passed to them is an ordinary Python object.
+# ``__torch_function__`` either), and torchlike's own machinery that its namespaces import: a
+# proxy passed to them is an ordinary Python object, and the profiler does not time them.
 NOT_OPS = frozenset(
-    {"is_tensor", "is_storage", "save", "load", "compile", "typename", "manual_seed", "seed"}
-)
+    {"is_tensor", "is_storage", "save", "load", "compile", "typename", "manual_seed", "seed",
+     "apply", "inplace_of", "set_view", "basic_view"}
+)  # fmt: skip
 
 # torch.nn.functional's C++ functions: PyTorch records their arguments as given. Its Python
 # ones reach ``__torch_function__`` with the tensor arguments positional and every other
@@ -53,14 +57,13 @@ _FUNCTION_TYPES = (types.FunctionType,)  # torchlike's ops are Python functions
 class OpSlot:
     """One public function: where it lives (``module.name``) and its PyTorch spelling."""
 
-    __slots__ = ("module", "name", "fn", "torch_name", "lazy", "normalize")
+    __slots__ = ("module", "name", "fn", "torch_name", "normalize")
 
-    def __init__(self, module, name: str, fn: Callable, torch_name: str, lazy: bool) -> None:
+    def __init__(self, module: types.ModuleType, name: str, fn: Callable, torch_name: str):
         self.module = module
         self.name = name
         self.fn = fn
         self.torch_name = torch_name
-        self.lazy = lazy  # resolved by the module's __getattr__ (absent from its __dict__)
         self.normalize = torch_name.startswith("torch.nn.functional.") and name not in F_AS_GIVEN
 
 
@@ -73,16 +76,21 @@ def op_slots() -> tuple[OpSlot, ...]:
         for name, value in vars(module).items():
             if (name.startswith("_") and name not in private) or name in NOT_OPS:
                 continue
-            if isinstance(value, _FUNCTION_TYPES):
-                slots.append(OpSlot(module, name, value, f"{torch_name}.{name}", False))
+            if isinstance(value, _FUNCTION_TYPES) and _is_torchlike(value):
+                slots.append(OpSlot(module, name, value, f"{torch_name}.{name}"))
     torchlike = importlib.import_module("torchlike")  # torch.conv2d & co., resolved lazily
     for name in dir(torchlike):
         if name.startswith("_") or name in vars(torchlike) or name in NOT_OPS:
             continue
         fn = getattr(torchlike, name)
-        if isinstance(fn, _FUNCTION_TYPES):
-            slots.append(OpSlot(torchlike, name, fn, f"torch.{name}", True))
+        if isinstance(fn, _FUNCTION_TYPES) and _is_torchlike(fn):
+            slots.append(OpSlot(torchlike, name, fn, f"torch.{name}"))
     return tuple(slots)
+
+
+def _is_torchlike(fn: Callable) -> bool:
+    module = getattr(fn, "__module__", None) or ""
+    return module == "torchlike" or module.startswith("torchlike.")
 
 
 @functools.cache
@@ -158,6 +166,105 @@ class Patcher:
 
     def __exit__(self, *exc: object) -> None:
         self.restore()
+
+
+# -- seeing every call of the ops ----------------------------------------------------------------
+# While a handler is registered (torch.fx's symbolic mode, torch.autograd.profiler), each op
+# function runs a trampoline: its ``__code__`` is swapped for a small body that passes the call
+# through the handlers, and a clone with the original code runs it. The function objects stay
+# the same, so every reference to them (``from torch import cat``, dict keys, ``is``) sees the
+# calls; without handlers the original code is back and eager calls pay nothing.
+
+Handler = Callable[["Op", tuple, dict, Callable[[tuple, dict], Any]], Any]
+_handlers: list[Handler] = []
+_active: dict[int, Op] = {}  # id(trampoline code) -> Op (code objects compare by value)
+_globals_patcher: Patcher | None = None
+_lock = threading.RLock()
+_trampoline_codes: dict[int, types.CodeType] = {}
+
+
+def _trampoline_code(nfree: int) -> types.CodeType:
+    """A ``(*args, **kwargs)`` body with ``nfree`` free variables (so it fits any function with
+    that many) that hands the call to ``__fx_dispatch__``."""
+    if nfree not in _trampoline_codes:
+        names = [f"_v{i}" for i in range(nfree)]
+        src = (
+            "def _outer():\n"
+            + "".join(f"    {n} = None\n" for n in names)
+            + "    def _op(*args, **kwargs):\n"
+            + (f"        {', '.join(names)},\n" if names else "")
+            + "        return __fx_dispatch__(args, kwargs)\n"
+            + "    return _op\n"
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(src, "<torchlike op trampoline>", "exec"), namespace)
+        _trampoline_codes[nfree] = namespace["_outer"]().__code__
+    return _trampoline_codes[nfree]
+
+
+class Op:
+    """A public function while handlers are registered: the function, its own code, the
+    trampoline standing in for it, and a clone that runs the original code."""
+
+    def __init__(self, slot: OpSlot) -> None:
+        fn = slot.fn
+        self.fn = fn
+        self.name = slot.name
+        self.torch_name = slot.torch_name
+        self.normalize = slot.normalize
+        self.code = fn.__code__
+        self.clone = types.FunctionType(
+            self.code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
+        )
+        self.clone.__kwdefaults__ = fn.__kwdefaults__
+        self.trampoline = _trampoline_code(len(self.code.co_freevars)).replace(
+            co_name=self.code.co_name, co_qualname=self.code.co_qualname
+        )
+
+
+def _dispatch(args: tuple, kwargs: dict) -> Any:
+    return _call(_active[id(sys._getframe(1).f_code)], 0, args, kwargs)
+
+
+def _call(op: Op, i: int, args: tuple, kwargs: dict) -> Any:
+    if i >= len(_handlers):
+        return op.clone(*args, **kwargs)
+    return _handlers[i](op, args, kwargs, lambda a, k: _call(op, i + 1, a, k))
+
+
+def add_handler(handler: Handler, first: bool = False) -> None:
+    """Route every call of the ops through ``handler(op, args, kwargs, call_next)`` (before
+    the others when ``first``) until ``remove_handler``."""
+    global _globals_patcher
+    with _lock:
+        if not _handlers:
+            _globals_patcher = Patcher()
+            done: set[int] = set()
+            for slot in op_slots():
+                if id(slot.fn) in done:
+                    continue
+                done.add(id(slot.fn))
+                op = Op(slot)
+                _active[id(op.trampoline)] = op
+                if not _globals_patcher.patched(op.fn.__globals__, "__fx_dispatch__"):
+                    _globals_patcher.patch(op.fn.__globals__, "__fx_dispatch__", _dispatch)
+                op.fn.__code__ = op.trampoline
+        _handlers.insert(0 if first else len(_handlers), handler)
+
+
+def remove_handler(handler: Handler) -> None:
+    global _globals_patcher
+    with _lock:
+        _handlers.remove(handler)
+        if _handlers:
+            return
+        for op in _active.values():
+            if op.fn.__code__ is op.trampoline:
+                op.fn.__code__ = op.code
+        _active.clear()
+        if _globals_patcher is not None:
+            _globals_patcher.restore()
+            _globals_patcher = None
 
 
 @functools.cache

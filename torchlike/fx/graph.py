@@ -475,9 +475,26 @@ class Graph:
         print("\n".join(out))
 
     # -- code generation ---------------------------------------------------------------------
-    def python_code(self, root_module: str, *, verbose: bool = False, **_: Any) -> PythonCode:
+    def python_code(
+        self,
+        root_module: str,
+        *,
+        verbose: bool = False,
+        include_stride: bool = False,
+        include_device: bool = False,
+        colored: bool = False,
+        expanded_def: bool = False,
+        record_func: bool = False,
+        additional_meta: list[str] | None = None,
+    ) -> PythonCode:
         """The source of ``forward`` for this graph (``root_module`` names the module whose
-        attributes get_attr/call_module read, ``"self"`` in a GraphModule) and its globals."""
+        attributes get_attr/call_module read, ``"self"`` in a GraphModule) and its globals.
+        The annotated forms (``verbose`` and the options that refine it) are not provided."""
+        _refuse_annotations(
+            "Graph.python_code", verbose=verbose, include_stride=include_stride,
+            include_device=include_device, colored=colored, expanded_def=expanded_def,
+            record_func=record_func, additional_meta=additional_meta,
+        )  # fmt: skip
         return _CodeWriter(self, root_module).write()
 
     def on_generate_code(self, make_transformer: Callable) -> Any:
@@ -644,6 +661,12 @@ class _CodeWriter:
         code = "\n".join("    " + line for line in "\n".join(body).lstrip("\n").split("\n"))
         src = f"\n{wrap_stmts}\n\n{prologue}\n{code}"
         return PythonCode(src, self.globals)
+
+
+def _refuse_annotations(api: str, **options: Any) -> None:
+    for name, value in options.items():
+        if value:
+            raise NotImplementedError(f"{api}({name}=...) is not provided by torchlike yet")
 
 
 def _from_torchlike(obj: Any) -> bool:

@@ -10,7 +10,7 @@ import traceback
 from typing import Any
 
 from .. import nn
-from .graph import Graph, PythonCode
+from .graph import Graph, PythonCode, _refuse_annotations
 
 _source_counter = itertools.count()
 
@@ -231,7 +231,23 @@ class GraphModule(nn.Module):
             "yet: save its state_dict() and trace the module again"
         )
 
-    def print_readable(self, print_output: bool = True, **_: Any) -> str:
+    def print_readable(
+        self,
+        print_output: bool = True,
+        include_stride: bool = False,
+        include_device: bool = False,
+        colored: bool = False,
+        *,
+        expanded_def: bool = False,
+        additional_meta: list[str] | None = None,
+    ) -> str:
+        """The module as a class definition around its ``forward`` (printed unless
+        ``print_output`` is False); the annotated forms are not provided."""
+        _refuse_annotations(
+            "GraphModule.print_readable", include_stride=include_stride,
+            include_device=include_device, colored=colored, expanded_def=expanded_def,
+            additional_meta=additional_meta,
+        )  # fmt: skip
         text = f"class {type(self).__name__}(torch.nn.Module):\n" + "\n".join(
             "    " + line for line in self.code.strip("\n").split("\n")
         )

@@ -5,7 +5,7 @@ operation it meets as a ``Node``; ``TracerBase`` (how a Node is made from a call
 Operators and Tensor methods reach a Proxy directly (its dunders and ``__getattr__``). Public
 torchlike functions (``torch.relu(p)``, ``F.relu``, ``torch.cat([p, q])``) reach it through
 ``symbolic_mode``: while any Proxy exists (or a trace runs), each of those functions runs a
-trampoline (its ``__code__`` is swapped, the function object stays the same) that records a
+trampoline (``_torch_ops.add_handler``; the function object stays the same) that records a
 ``call_function`` Node when a Proxy is among its arguments and otherwise runs the original code;
 the original code comes back when the last Proxy is gone, so eager code pays nothing otherwise.
 """
@@ -17,7 +17,6 @@ import functools
 import operator
 import sys
 import threading
-import types
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -363,72 +362,27 @@ def proxy_aware(fn: Callable, wrapped: bool = False, normalize: bool = False) ->
     return call
 
 
-_TRAMPOLINE_CODES: dict[int, types.CodeType] = {}
-
-
-def _trampoline_code(nfree: int) -> types.CodeType:
-    """A ``(*args, **kwargs)`` body with ``nfree`` free variables (so it fits any function with
-    that many) that hands the call to ``__fx_dispatch__``."""
-    if nfree not in _TRAMPOLINE_CODES:
-        names = [f"_v{i}" for i in range(nfree)]
-        src = (
-            "def _outer():\n"
-            + "".join(f"    {n} = None\n" for n in names)
-            + "    def _op(*args, **kwargs):\n"
-            + (f"        {', '.join(names)},\n" if names else "")
-            + "        return __fx_dispatch__(args, kwargs)\n"
-            + "    return _op\n"
-        )
-        namespace: dict[str, Any] = {}
-        exec(compile(src, "<torchlike.fx op>", "exec"), namespace)
-        _TRAMPOLINE_CODES[nfree] = namespace["_outer"]().__code__
-    return _TRAMPOLINE_CODES[nfree]
-
-
-class _Trampoline:
-    """One public function made proxy-aware in place: its ``__code__`` is swapped for a
-    trampoline (identity, ``is`` comparisons and every reference to it are unchanged), and a
-    clone with the original code runs the calls that involve no Proxy."""
-
-    def __init__(self, fn: types.FunctionType, normalize: bool) -> None:
-        self.fn = fn
-        self.normalize = normalize
-        self.code = fn.__code__
-        self.clone = types.FunctionType(
-            self.code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
-        )
-        self.clone.__kwdefaults__ = fn.__kwdefaults__
-        self.trampoline = _trampoline_code(len(self.code.co_freevars)).replace(
-            co_name=self.code.co_name, co_qualname=self.code.co_qualname
-        )
-
-    def __call__(self, args: tuple, kwargs: dict) -> Any:
-        proxy = find_proxy(args, kwargs)
-        if proxy is None:
-            return self.clone(*args, **kwargs)
-        if self.normalize:
-            args, kwargs = _torch_ops.normalize_call(self.clone, args, kwargs, _is_tensor_like)
-        return proxy.tracer.create_proxy("call_function", self.fn, args, kwargs)
-
-
-def _dispatch(args: tuple, kwargs: dict) -> Any:
-    return _ACTIVE[id(sys._getframe(1).f_code)](args, kwargs)
-
-
-_ACTIVE: dict[int, _Trampoline] = {}  # id(trampoline code) -> (code objects compare by value)
+def _record(op: _torch_ops.Op, args: tuple, kwargs: dict, call_next: Callable) -> Any:
+    """The op handler of symbolic mode: a call with a Proxy among its arguments becomes a
+    ``call_function`` Node; any other call goes on."""
+    proxy = find_proxy(args, kwargs)
+    if proxy is None:
+        return call_next(args, kwargs)
+    if op.normalize:
+        args, kwargs = _torch_ops.normalize_call(op.clone, args, kwargs, _is_tensor_like)
+    return proxy.tracer.create_proxy("call_function", op.fn, args, kwargs)
 
 
 class _SymbolicMode:
     """While symbolic values exist (live Proxies, or a trace running), torchlike's public
-    functions see Proxies: each one's code is swapped for a trampoline that records a
-    ``call_function`` Node when a Proxy is among its arguments, and the original code comes back
-    when the count drops to zero. The functions stay the same objects, so references taken
-    anywhere (``from torch import cat``, ``target is torch.add``) keep working."""
+    functions see Proxies (``_torch_ops.add_handler``: each runs a trampoline, the function
+    object staying the same), and their own code comes back when the count drops to zero. So
+    references taken anywhere (``from torch import cat``, ``target is torch.add``) keep
+    working, and eager code outside tracing pays nothing."""
 
     def __init__(self) -> None:
         self._count = 0
         self._lock = threading.RLock()
-        self._patcher: _torch_ops.Patcher | None = None
 
     @property
     def active(self) -> bool:
@@ -438,35 +392,13 @@ class _SymbolicMode:
         with self._lock:
             self._count += 1
             if self._count == 1:
-                self._install()
-
-    def _install(self) -> None:
-        patcher = _torch_ops.Patcher()
-        modules: set[int] = set()
-        done: set[int] = set()
-        for slot in _torch_ops.op_slots():
-            fn = slot.fn
-            if id(fn) in done:
-                continue
-            done.add(id(fn))
-            t = _Trampoline(fn, slot.normalize)
-            _ACTIVE[id(t.trampoline)] = t
-            if id(fn.__globals__) not in modules:
-                modules.add(id(fn.__globals__))
-                patcher.patch(fn.__globals__, "__fx_dispatch__", _dispatch)
-            fn.__code__ = t.trampoline
-        self._patcher = patcher
+                _torch_ops.add_handler(_record, first=True)
 
     def release(self) -> None:
         with self._lock:
             self._count -= 1
-            if self._count == 0 and self._patcher is not None:
-                for t in _ACTIVE.values():
-                    if t.fn.__code__ is t.trampoline:
-                        t.fn.__code__ = t.code
-                _ACTIVE.clear()
-                self._patcher.restore()
-                self._patcher = None
+            if self._count == 0:
+                _torch_ops.remove_handler(_record)
 
     def hold(self, proxy: Proxy) -> None:
         """Keep the mode on for as long as ``proxy`` lives."""
