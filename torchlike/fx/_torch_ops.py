@@ -238,6 +238,7 @@ def add_handler(handler: Handler, first: bool = False) -> None:
     global _globals_patcher
     with _lock:
         if not _handlers:
+            _active.clear()
             _globals_patcher = Patcher()
             done: set[int] = set()
             for slot in op_slots():
@@ -261,7 +262,8 @@ def remove_handler(handler: Handler) -> None:
         for op in _active.values():
             if op.fn.__code__ is op.trampoline:
                 op.fn.__code__ = op.code
-        _active.clear()
+        # _active is kept until the next install: a call another thread began in a trampoline
+        # just before this still finds its op (and, with no handler left, runs the original)
         if _globals_patcher is not None:
             _globals_patcher.restore()
             _globals_patcher = None
