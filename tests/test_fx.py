@@ -326,6 +326,26 @@ def test_graph_surgery_and_proxies_outside_tracing():
     _assert_close(tl_built(*tl_args), ref_built(*ref_args))
 
 
+def _specialised(T, fx):
+    class M(T.nn.Module):
+        def forward(self, x, flag, scale=2.0, opt=None):
+            if flag:
+                x = x * scale
+            return x + 1 if opt is None else x
+
+    gm = fx.symbolic_trace(M(), concrete_args={"flag": True, "opt": None})
+    with pytest.raises(AssertionError) as info:
+        gm(T.ones(2), False)
+    return gm, str(info.value)
+
+
+def test_concrete_args_specialise_and_check():
+    (ref_gm, ref_error), (tl_gm, tl_error) = _specialised(ref, ref_fx), _specialised(tl, tl_fx)
+    assert tl_gm.code == ref_gm.code
+    assert tl_error == ref_error
+    _assert_close(tl_gm(tl.ones(2), True, 3.0), ref_gm(ref.ones(2), True, 3.0))
+
+
 def _branch(T):
     def f(x):
         if x.sum() > 0:

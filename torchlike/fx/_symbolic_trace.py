@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import math
+import warnings
 from collections.abc import Callable
 from itertools import chain
 from types import FunctionType, ModuleType
@@ -168,11 +169,6 @@ class Tracer(TracerBase):
     # -- tracing -----------------------------------------------------------------------------
     def trace(self, root: nn.Module | Callable[..., Any], concrete_args: Any = None) -> Graph:
         """Trace ``root`` (a module's ``forward``, or a function) and return its Graph."""
-        if concrete_args is not None:
-            raise NotImplementedError(
-                "Tracer.trace(concrete_args=...) is not provided by torchlike yet: trace without "
-                "it, or make the specialised values constants of the module"
-            )
         if isinstance(root, nn.Module):
             self.root = root
             fn = getattr(type(root), self.traced_func_name, None)
@@ -199,7 +195,7 @@ class Tracer(TracerBase):
 
         with symbolic_mode, _torch_ops.Patcher() as patcher:
             fn_globals = fn.__globals__
-            args = self._placeholders(fn, is_module)
+            args = self._placeholders(fn, is_module, concrete_args)
             orig_call = nn.Module.__call__
             orig_getattr = nn.Module.__getattr__
 
@@ -239,7 +235,7 @@ class Tracer(TracerBase):
         for k, child in m.named_children():
             self._collect_tensor_attrs(child, prefix + [k])
 
-    def _placeholders(self, fn: FunctionType, is_module: bool) -> list[Any]:
+    def _placeholders(self, fn: FunctionType, is_module: bool, concrete_args: Any) -> list[Any]:
         code = fn.__code__
         sig = inspect.signature(fn)
         names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
@@ -254,13 +250,50 @@ class Tracer(TracerBase):
                 "symbolic tracing of a forward with keyword-only, *args or **kwargs parameters is "
                 "not provided by torchlike yet"
             )
+        if isinstance(concrete_args, tuple):
+            if len(concrete_args) != len(names):
+                raise RuntimeError(
+                    f"Tracing expected {len(names)} arguments but got {len(concrete_args)} "
+                    "concrete arguments"
+                )
+            concrete_args = dict(zip(names, concrete_args))
+        concrete_args = concrete_args or {}
         annotations = _annotations(fn)
         for name in names:
             param = sig.parameters[name]
             default = () if param.default is inspect.Parameter.empty else (param.default,)
+            if name in concrete_args:
+                args.append(self._specialize(name, default, concrete_args[name]))
+                continue
             type_expr = annotations.get(name)
             args.append(self.create_proxy("placeholder", name, default, {}, type_expr=type_expr))
         return args
+
+    def _specialize(self, name: str, default: tuple, value: Any) -> Any:
+        """``concrete_args``: the argument keeps a placeholder (``name_1``), whose value the
+        generated code checks against ``value``; tracing goes on with ``value`` itself."""
+        import torchlike
+
+        if isinstance(value, (tuple, list, dict)):
+            raise NotImplementedError(
+                f"concrete_args[{name!r}]: a container value is not provided by torchlike yet "
+                "(give each leaf its own argument)"
+            )
+        out = self.create_proxy("placeholder", f"{name}_1", default, {})
+        if isinstance(value, (bool, int, float, str, complex, torchlike.dtype, torchlike.device)):
+            message = f"{name} has been specialized to have value {value} but got another value"
+            torchlike._assert(out == value, message)
+        elif value is None:
+            message = f"{name} has been specialized to have value None but got another value"
+            self.create_proxy("call_function", _assert_is_none, (out, message), {})
+        else:
+            warnings.warn(
+                f"Was not able to add assertion to guarantee correct input {name} to specialized "
+                "function. It is up to the user to make sure that your inputs match the inputs "
+                "you specialized the function with.",
+                stacklevel=4,
+            )
+        return value
 
     def _patch_globals(self, patcher: _torch_ops.Patcher, frame_dict: dict[str, Any]) -> None:
         """Make the autowrapped functions (``math.sqrt``) a traced function's globals name
@@ -319,6 +352,18 @@ def _patch_wrapped_functions(patcher: _torch_ops.Patcher) -> None:
         patcher.patch(frame_dict, name, proxy_aware(getattr(orig, "__fx_original__", orig), True))
 
 
+def _assert_is_none(value: Any, msg: str) -> None:
+    """The check generated code makes of an argument specialised to None (``concrete_args``)."""
+    if value is not None:
+        raise AssertionError(msg)
+
+
+def _assert(condition: Any, message: str) -> None:
+    """``torch._assert``: Python's ``assert`` as a function, which symbolic tracing records."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def wrap(fn_or_name: str | Callable[..., Any]) -> Any:
     """Call at module level: the function (or the global of that name) is recorded as one
     ``call_function`` Node when called with Proxies, instead of being traced through."""
@@ -336,7 +381,9 @@ def wrap(fn_or_name: str | Callable[..., Any]) -> Any:
 
 def symbolic_trace(root: nn.Module | Callable[..., Any], concrete_args: Any = None) -> GraphModule:
     """Trace ``root`` with a default ``Tracer`` and return the ``GraphModule`` (named after the
-    module's class, or the function) that runs the recorded Graph."""
+    module's class, or the function) that runs the recorded Graph. ``concrete_args`` (a dict by
+    parameter name, or a tuple) specialises arguments to values: tracing uses the value (so
+    Python control flow on it is fine) and the generated code checks it."""
     tracer = Tracer()
     graph = tracer.trace(root, concrete_args)
     name = type(root).__name__ if isinstance(root, nn.Module) else root.__name__

@@ -23,7 +23,7 @@ from typing import Any
 # (torchlike module, PyTorch's name for it, private names that are public there), in the order
 # that decides a function's PyTorch name when two namespaces hold the same object.
 NAMESPACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("torchlike", "torch", ()),
+    ("torchlike", "torch", ("_assert",)),
     ("torchlike.nn.functional", "torch.nn.functional", ()),
     ("torchlike.special", "torch.special", ()),
     ("torchlike.linalg", "torch.linalg", ()),

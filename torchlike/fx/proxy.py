@@ -202,7 +202,7 @@ class Proxy:
 
     def __bool__(self) -> bool:
         if self.tracer.trace_asserts and _in_assert(sys._getframe(1)):
-            self.tracer.create_proxy("call_function", _assert_is_none, (self,), {})
+            self.tracer.create_proxy("call_function", assert_fn, (self,), {})
             return True
         return self.tracer.to_bool(self)
 
@@ -226,8 +226,10 @@ def _in_assert(frame: Any) -> bool:
     return False
 
 
-def _assert_is_none(value: Any, msg: str = "") -> None:
-    assert value is None, msg
+def assert_fn(x: Any) -> None:
+    """What a traced ``assert proxy`` becomes (with ``Tracer.trace_asserts``)."""
+    if not x:
+        raise AssertionError("Assertion failed")
 
 
 class Attribute(Proxy):
