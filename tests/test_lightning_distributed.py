@@ -1,8 +1,8 @@
 """``Trainer(strategy='ddp', devices=2)`` on a one-device CPU process: ``fit`` runs in two worker
 processes (started as ``torchlike.distributed.run`` starts its own) and hands the trained state
 back; the weights equal a single-device run on the same global batches. The program uses plain
-``lightning`` / ``pytorch_lightning`` imports under ``python -m torchlike run``, and the workers
-report what those names resolved to there."""
+``lightning`` / ``pytorch_lightning`` imports under ``python -m torchlike run``; they must resolve
+to torchlike.lightning in it, in the workers and in a plain Python child process."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PROGRAM = textwrap.dedent(
     """
-    import json, os
+    import json, os, subprocess, sys
     import numpy as np
     import torch
     import lightning as L
@@ -28,9 +28,13 @@ PROGRAM = textwrap.dedent(
     from torch.utils.data import DataLoader, TensorDataset
 
     names = [L.__name__, lightning.pytorch.__name__, pl.__name__, Callback.__module__]
+    assert names == ["torchlike.lightning"] * 3 + ["torchlike.lightning.callbacks"], names
     if "RANK" in os.environ:  # a worker the trainer started
         with open(f"worker{os.environ['RANK']}.json", "w") as f:
             json.dump(names, f)
+    else:  # any Python child: the names resolve there too (checked at the end)
+        code = "import pytorch_lightning, lightning.pytorch as L; print(L.Trainer.__module__)"
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
 
     rng = np.random.default_rng(0)
     X = torch.from_numpy(rng.standard_normal((40, 6)).astype(np.float32))
@@ -76,6 +80,7 @@ PROGRAM = textwrap.dedent(
     ddp, ddp_state = fit(2, 4)   # two processes, four rows each per step
     one, one_state = fit(1, 8)   # one process, the same eight rows per step
     assert os.getpid() == PARENT
+    assert child.communicate(timeout=60)[0].strip() == "torchlike.lightning.trainer"
     print(json.dumps({"ddp_state": ddp_state, "one_state": one_state,
                       "diff": max(float(abs(ddp[k] - one[k]).max()) for k in one),
                       "moved": max(float(abs(one[k] - start[k].numpy()).max()) for k in one)}))

@@ -14,8 +14,8 @@ and instantiated). A module PyTorch does not have either fails with an ImportErr
 
 Child processes (``multiprocessing`` with ``spawn``, ``torch.multiprocessing``, a subprocess
 running Python) inherit the alias through ``sys.path`` and ``PYTHONPATH``: both start with a
-folder holding tiny ``torch`` and ``torchvision`` packages that install the finder and hand over
-to torchlike.
+folder holding tiny ``torch``, ``torchvision``, ``lightning`` and ``pytorch_lightning`` packages
+that install the finder and hand over to torchlike.
 """
 
 from __future__ import annotations

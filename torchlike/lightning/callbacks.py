@@ -7,6 +7,7 @@ import math
 import os
 import re
 import sys
+import time
 from typing import Any
 
 from .module import MisconfigurationException
@@ -435,6 +436,7 @@ class TQDMProgressBar(Callback):
         self.refresh_rate = refresh_rate
         self.leave = leave
         self._bar = None
+        self._read_at = -math.inf
 
     def _open(self, total, desc: str) -> None:
         from tqdm import tqdm
@@ -458,8 +460,13 @@ class TQDMProgressBar(Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self._bar is not None and (batch_idx + 1) % self.refresh_rate == 0:
+            # The metrics are read (a wait for the step) only when the bar is redrawn (every
+            # mininterval seconds), so that steps stay asynchronous in between.
+            now = time.monotonic()
+            if now - self._read_at >= self._bar.mininterval:
+                self._bar.set_postfix(trainer._progress_bar_values(), refresh=False)
+                self._read_at = now
             self._bar.update(self.refresh_rate)
-            self._bar.set_postfix(trainer._progress_bar_values(), refresh=False)
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         if self._bar is not None:

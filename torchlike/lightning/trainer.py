@@ -9,12 +9,17 @@ with the same numbers. See ``_step.py`` for what compiling means for the user's 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import itertools
 import math
 import os
 import warnings
 from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
 
 from .. import random as _random
 from .._compile import compile as _compile
@@ -100,6 +105,63 @@ def _batch_size(batch) -> int:
             if n:
                 return n
     return 1
+
+
+_CHUNK = 16  # logged values folded into an epoch's running reduction at a time
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _fold(reduce_fx: str, total, values: list, weights, mask):
+    """``total`` (float32) updated with up to ``_CHUNK`` logged values (``mask`` 0 where the
+    list is padded): the weighted sum for 'mean', the sum, the max or the min."""
+    data = jnp.stack([jnp.asarray(v, jnp.float32) for v in values])
+    if reduce_fx == "mean":
+        return total + (data * weights * mask).sum()
+    if reduce_fx == "sum":
+        return total + (data * mask).sum()
+    if reduce_fx == "max":
+        return jnp.maximum(total, jnp.where(mask > 0, data, -jnp.inf).max())
+    return jnp.minimum(total, jnp.where(mask > 0, data, jnp.inf).min())
+
+
+class _EpochValue:
+    """One name's values logged with ``on_epoch=True`` this epoch, reduced a chunk at a time
+    (no work per step; one small program every ``_CHUNK`` steps), as Lightning reduces them:
+    the mean weighted by batch size, the sum, the max or the min, in float32."""
+
+    def __init__(self, reduce_fx: str, prog_bar: bool, to_logger: bool, on_step: bool) -> None:
+        self.reduce_fx, self.prog_bar = reduce_fx, prog_bar
+        self.to_logger, self.on_step = to_logger, on_step
+        self.total = None  # the running reduction, from the first fold on
+        self.weight = 0
+        self.values: list = []
+        self.weights: list = []
+
+    def add(self, value, weight) -> None:
+        self.values.append(value._data if isinstance(value, Tensor) else np.float32(value))
+        self.weights.append(weight)
+        self.weight += weight
+        # A small program waits for its inputs: fold the values of a chunk of steps ago, which
+        # are computed, not the step just launched (that would wait for it every time).
+        if len(self.values) == 2 * _CHUNK:
+            self._fold(_CHUNK)
+
+    def _fold(self, n: int) -> None:
+        pad = _CHUNK - n
+        mask = np.array([1.0] * n + [0.0] * pad, np.float32)
+        weights = np.array(self.weights[:n] + [0] * pad, np.float32)
+        values = self.values[:n] + [self.values[0]] * pad
+        if self.total is None:  # on the values' device, as the folds' results (one program)
+            start = {"mean": 0.0, "sum": 0.0, "max": -math.inf, "min": math.inf}[self.reduce_fx]
+            self.total = jax.device_put(np.float32(start), getattr(values[0], "sharding", None))
+        self.total = _fold(self.reduce_fx, self.total, values, weights, mask)
+        del self.values[:n], self.weights[:n]
+
+    def result(self) -> Tensor:
+        while self.values:
+            self._fold(min(len(self.values), _CHUNK))
+        total = jnp.asarray(self.total)
+        return Tensor._wrap(total / self.weight if self.reduce_fx == "mean" else total)
 
 
 class Trainer:
@@ -230,7 +292,7 @@ class Trainer:
         self._epoch_rng_state = None
         self._train_fn = _compile(_step.training_step) if compile else _step.training_step
         self._eval_fn = _compile(_step.evaluation_step) if compile else _step.evaluation_step
-        self._epoch_values: dict[str, list] = {}
+        self._epoch_values: dict[str, _EpochValue] = {}
         self._in_step = False
         self._in_epoch = False
         self._pending: dict = {}  # step values for the loggers, written every log_every_n_steps
@@ -389,30 +451,18 @@ class Trainer:
                     self._pending[key] = value
             if on_epoch:
                 weight = bs if bs is not None else (_batch_size(batch) if batch is not None else 1)
-                entry = self._epoch_values.setdefault(
-                    name, [None, 0, reduce_fx, prog_bar, to_logger, on_step]
-                )
-                total = entry[0]
-                if reduce_fx == "mean":
-                    entry[0] = value * weight if total is None else total + value * weight
-                elif reduce_fx == "sum":
-                    entry[0] = value if total is None else total + value
-                else:
-                    pick = max if reduce_fx == "max" else min
-                    entry[0] = value if total is None else pick(total, value)
-                entry[1] += weight
+                entry = self._epoch_values.get(name)
+                if entry is None:
+                    entry = self._epoch_values[name] = _EpochValue(
+                        reduce_fx, prog_bar, to_logger, on_step
+                    )
+                entry.add(value, weight)
 
     def _finish_epoch_metrics(self) -> dict[str, Any]:
         out = {}
-        for name, (
-            total,
-            weight,
-            reduce_fx,
-            prog_bar,
-            to_logger,
-            on_step,
-        ) in self._epoch_values.items():
-            value = total / weight if reduce_fx == "mean" else total
+        for name, entry in self._epoch_values.items():
+            value = entry.result()
+            prog_bar, to_logger, on_step = entry.prog_bar, entry.to_logger, entry.on_step
             key = f"{name}_epoch" if on_step else name
             self.callback_metrics[name] = value
             self.callback_metrics[key] = value

@@ -1,0 +1,8 @@
+# A child of `python -m torchlike run`: `import pytorch_lightning` means torchlike.lightning.
+import sys
+
+import torchlike.lightning
+from torchlike import _alias
+
+_alias.install()
+sys.modules[__name__] = torchlike.lightning
