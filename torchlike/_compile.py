@@ -40,7 +40,7 @@ from ._tensor import Tensor
 from ._trace_state import Trace, active
 from .amp.autocast_mode import _active as _amp_region
 from .autograd.grad_mode import is_grad_enabled
-from .autograd.graph import Node
+from .autograd.graph import call_pullback, differentiable, record, vjp
 from .random import Generator, default_generator
 
 log = logging.getLogger("torchlike.compile")
@@ -340,29 +340,25 @@ class CompiledFunction:
         entry = self._differentiable.get((program, diff))
         if entry is None:
             entry = self._differentiable[(program, diff)] = _Differentiable(self, program, diff)
-        douts, (out, new_values, new_grads), residuals, treedef = entry.forward(values, grads)
+        douts, (out, new_values, new_grads), residuals, layout = entry.forward(values, grads)
         for i, v in new_values.items():
             slots[i].set(v)
         for i, g in new_grads.items():
             slots[i].set_grad(g)
-        backward = entry.backward(treedef.value)
-        diff_objs = [slots[i].obj for i in diff]
-        inputs = tuple(
-            (o.grad_fn, o._out_index) if getattr(o, "grad_fn", None) is not None else o
-            for o in diff_objs
+        backward = entry.backward(layout.value)
+        linked = iter(
+            record(
+                "CompiledFunctionBackward",
+                functools.partial(backward, residuals),
+                [slots[i].obj for i in diff],
+                (True,) * len(diff),
+                tuple(douts),
+            )
         )
-        node = Node(
-            "CompiledFunctionBackward",
-            lambda cts: list(backward(residuals, list(cts))[0]),
-            inputs,
-            tuple((d.shape, d.dtype) for d in douts),
-        )
-        counter = iter(range(len(douts)))
 
         def link(x):
-            if isinstance(x, Tensor) and _inexact(x._data):
-                i = next(counter)
-                return Tensor._make(douts[i], node, i)
+            if isinstance(x, Tensor) and differentiable(x._data):
+                return next(linked)
             return x
 
         out = jax.tree.map(link, out, is_leaf=lambda x: isinstance(x, Tensor))
@@ -647,40 +643,30 @@ class _Differentiable:
         self._program = program
         self._diff = diff
         self.forward = jax.jit(self._forward)
-        self._backward: dict = {}  # id(pullback treedef) -> (treedef, jitted backward)
+        self._backward: dict = {}  # id(pullback treedef) -> (layout, jitted backward)
 
     def _forward(self, values: list, grads: list):
-        diff = self._diff
-
-        def f(diff_values):
-            vals = list(values)
-            for i, v in zip(diff, diff_values):
-                vals[i] = v
+        def f(*vals):
             out, new_values, new_grads = self._owner._traced(
-                self._program, None, vals, grads, explain=False
+                self._program, None, list(vals), grads, explain=False
             )
             leaves = jax.tree.leaves(out, is_leaf=lambda x: isinstance(x, Tensor))
-            douts = [x._data for x in leaves if isinstance(x, Tensor) and _inexact(x._data)]
+            douts = tuple(
+                x._data for x in leaves if isinstance(x, Tensor) and differentiable(x._data)
+            )
             return douts, (out, new_values, new_grads)
 
-        douts, pullback, aux = jax.vjp(f, [values[i] for i in diff], has_aux=True)
-        residuals, treedef = jax.tree.flatten(pullback)
-        return douts, aux, residuals, _Static(treedef)
+        mask = tuple(i in self._diff for i in range(len(values)))
+        douts, aux, residuals, layout = vjp(f, values, mask, flat=True)
+        return douts, aux, residuals, _Static(layout)
 
-    def backward(self, treedef) -> Callable:
-        entry = self._backward.get(id(treedef))
+    def backward(self, layout: tuple) -> Callable:
+        """The jitted backward for one residual layout (kept alive with it: keyed by id)."""
+        entry = self._backward.get(id(layout[0]))
         if entry is None:
-            fn = jax.jit(functools.partial(_unflatten_call, treedef))
-            entry = self._backward[id(treedef)] = (treedef, fn)
+            fn = jax.jit(functools.partial(call_pullback, layout))
+            entry = self._backward[id(layout[0])] = (layout, fn)
         return entry[1]
-
-
-def _unflatten_call(treedef, leaves, cts):
-    return jax.tree.unflatten(treedef, leaves)(cts)
-
-
-def _inexact(x) -> bool:
-    return jax.numpy.issubdtype(x.dtype, jax.numpy.inexact)
 
 
 @jax.tree_util.register_pytree_node_class

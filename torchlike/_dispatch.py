@@ -34,14 +34,13 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ._tensor import Tensor
 from .amp.autocast_mode import _state as _amp_state
 from .amp.autocast_mode import cast_call
 from .autograd.grad_mode import is_grad_enabled
-from .autograd.graph import SAVES, Node, save_versions
+from .autograd.graph import call_pullback, record, split_outputs, vjp
 
 _Tracer = jax.core.Tracer
 _plain_cache: OrderedDict = OrderedDict()  # (fn, static) -> jitted forward, least recent first
@@ -158,41 +157,6 @@ def _note_compile(fn: Callable, name: str, static: dict, arrays) -> None:
         )
 
 
-def _inexact(x) -> bool:
-    return jnp.issubdtype(x.dtype, jnp.inexact)
-
-
-def _split_outputs(out) -> tuple[Any, Any]:
-    """Differentiable outputs (integer ones as None), and integer outputs (the others as None).
-
-    A single output stays a bare array and a tuple stays a tuple, so the caller can tell them apart.
-    """
-    if isinstance(out, tuple):
-        return (
-            tuple(o if _inexact(o) else None for o in out),
-            tuple(None if _inexact(o) else o for o in out),
-        )
-    return (out, None) if _inexact(out) else (None, out)
-
-
-def _forward_with_pullback(fn: Callable, static: dict, mask: tuple) -> Callable:
-    def run(*arrays):
-        def diff_fn(*diff):
-            it = iter(diff)
-            full = [next(it) if m else a for a, m in zip(arrays, mask)]
-            return _split_outputs(fn(*full, **static))
-
-        diff_args = [a for a, m in zip(arrays, mask) if m]
-        douts, pullback, aux = jax.vjp(diff_fn, *diff_args, has_aux=True)
-        return douts, aux, pullback
-
-    return run
-
-
-def _unflatten_call(treedef, leaves, cts):
-    return jax.tree.unflatten(treedef, leaves)(cts)
-
-
 def _signature(x) -> Any:
     if isinstance(x, jax.Array):
         return x.aval  # shape, dtype and weak type
@@ -203,17 +167,14 @@ def _signature(x) -> Any:
 
 class _EagerVjp:
     """One op's eager forward-with-pullback: a jitted forward that returns the pullback's
-    residual arrays, and a jitted backward per residual layout.
-
-    Passing residuals as a flat list is cheaper per call than passing the pullback object through
-    ``jax.jit`` (whose tree structure holds a whole jaxpr to hash and compare).
-    """
+    residual arrays (``vjp(..., flat=True)``), and a jitted backward per residual layout."""
 
     def __init__(self, fn: Callable, name: str, static: dict, mask: tuple) -> None:
-        self._run = _forward_with_pullback(fn, static, mask)
+        self._split = functools.partial(split_outputs, fn, static)
+        self._mask = mask
         self._fwd = jax.jit(self._counted_forward)
         self._backward: dict = {}  # input signature -> jitted backward
-        self._treedef = None
+        self._layout = None
         self._op = (fn, name, static)
 
     def _counted_forward(self, *arrays):
@@ -221,21 +182,20 @@ class _EagerVjp:
         return self._flat_forward(*arrays)
 
     def _flat_forward(self, *arrays):
-        douts, aux, pullback = self._run(*arrays)
-        leaves, self._treedef = jax.tree.flatten(pullback)
-        return douts, aux, leaves
+        douts, aux, residuals, self._layout = vjp(self._split, arrays, self._mask, flat=True)
+        return douts, aux, residuals
 
     def __call__(self, arrays: list):
         sig = tuple(map(_signature, arrays))
         backward = self._backward.get(sig)
-        self._treedef = None
-        douts, aux, leaves = self._fwd(*arrays)
+        self._layout = None
+        douts, aux, residuals = self._fwd(*arrays)
         if backward is None:
-            if self._treedef is None:  # compiled before under an equivalent signature
+            if self._layout is None:  # compiled before under an equivalent signature
                 jax.eval_shape(self._flat_forward, *arrays)
-            backward = jax.jit(functools.partial(_unflatten_call, self._treedef))
+            backward = jax.jit(functools.partial(call_pullback, self._layout))
             self._backward[sig] = backward
-        return douts, aux, functools.partial(backward, leaves)
+        return douts, aux, functools.partial(backward, residuals)
 
 
 def _jit_forward(fn: Callable, name: str, static: dict) -> Callable:
@@ -250,16 +210,16 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
     """Run ``fn(*arrays, **static)``; returns a Tensor, or a tuple of them if ``fn`` returns one."""
     if getattr(_amp_state, "stack", None):  # inside torch.autocast: cast as the op's policy asks
         args, static = cast_call(fn, args, static)
-    arrays, tracing, record = [], False, False
+    arrays, tracing, needs_grad = [], False, False
     for a in args:  # one pass: this is the hottest loop of eager mode
         if isinstance(a, Tensor):
-            record = record or a.requires_grad
+            needs_grad = needs_grad or a.requires_grad
             a = a._data
         tracing = tracing or isinstance(a, _Tracer)
         arrays.append(a)
-    record = record and is_grad_enabled()
+    needs_grad = needs_grad and is_grad_enabled()
     key = (fn, tuple(static.items()))
-    if not record:
+    if not needs_grad:
         if tracing:
             out = fn(*arrays, **static)
         else:
@@ -276,7 +236,7 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
 
     mask = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
     if tracing:
-        douts, aux, pullback = _forward_with_pullback(fn, static, mask)(*arrays)
+        douts, aux, pullback = vjp(functools.partial(split_outputs, fn, static), arrays, mask)
     else:
         key = key + (mask,)
         fwd = _vjp_cache.get(key)
@@ -286,29 +246,8 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
         else:
             _vjp_cache.move_to_end(key)
         douts, aux, pullback = fwd(arrays)
-
-    multi = isinstance(douts, tuple)
-
-    def pull(cts, _pb=pullback):
-        grads = iter(_pb(cts if multi else cts[0]))
-        return [next(grads) if m else None for m in mask]
-
-    inputs = tuple(
-        (None if not m else a if (src := a.grad_fn) is None else (src, a._out_index))
-        for a, m in zip(args, mask)
-    )
-    if multi:
-        avals = tuple(None if d is None else (d.shape, d.dtype) for d in douts)
-        node = Node(name, pull, inputs, avals, (fn, static, arrays, mask))
-        outs = tuple(
-            Tensor._make(d, node, i) if d is not None else Tensor._wrap(x)
-            for i, (d, x) in enumerate(zip(douts, aux))
-        )
-    else:  # one output (the common case), without the loops
-        avals = (None,) if douts is None else ((douts.shape, douts.dtype),)
-        node = Node(name, pull, inputs, avals, (fn, static, arrays, mask))
-        outs = (Tensor._make(douts, node, 0) if douts is not None else Tensor._wrap(aux),)
-    rule = SAVES.get(name)
-    if rule is not None:  # what PyTorch saves for backward: checked for in-place writes there
-        save_versions(node, rule, args, mask, outs)
-    return outs if multi else outs[0]
+    if type(douts) is tuple:  # integer outputs take no part in the graph
+        douts = tuple(Tensor._wrap(x) if d is None else d for d, x in zip(douts, aux))
+    elif douts is None:
+        return Tensor._wrap(aux)
+    return record(name, pullback, args, mask, douts, (fn, static, arrays, mask))

@@ -1,7 +1,8 @@
 """``torch.autograd.Function``: an op whose forward and backward the user writes.
 
 ``forward`` runs with grad mode off on the given tensors; when an input requires grad, the outputs
-get one tape :class:`~torchlike.autograd.graph.Node` whose pullback calls the user's ``backward``
+get one tape :class:`~torchlike.autograd.graph.Node` (``graph.record``) whose pullback calls the
+user's ``backward``
 with the output gradients as tensors (grad mode off) and hands back the returned input
 gradients. Both styles of PyTorch are accepted: ``forward(ctx, *args)``, and ``forward(*args)``
 with ``setup_context(ctx, inputs, output)``. The backward is first order: ``create_graph=True``
@@ -17,7 +18,7 @@ import jax.numpy as jnp
 
 from .._tensor import Tensor
 from .grad_mode import is_grad_enabled, no_grad
-from .graph import Node
+from .graph import record
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -103,24 +104,18 @@ class Function:
                     f"function {cls.__name__}Backward returned an incorrect number of gradients "
                     f"(expected {len(_args)}, got {len(grads)})"
                 )
-            result = []
+            result = []  # one per input that needs a gradient
             for m, g, a in zip(mask, grads, _args):
-                if not m or g is None:
-                    result.append(None)
+                if not m:
                     continue
-                g = g._data if isinstance(g, Tensor) else jnp.asarray(g)
-                result.append(jnp.broadcast_to(g, a.shape).astype(a._data.dtype))
+                if g is not None:
+                    g = g._data if isinstance(g, Tensor) else jnp.asarray(g)
+                    g = jnp.broadcast_to(g, a.shape).astype(a._data.dtype)
+                result.append(g)
             return result
 
-        inputs = tuple(
-            (None if not m else (a.grad_fn, a._out_index) if a.grad_fn is not None else a)
-            for a, m in zip(args, mask)
-        )
-        avals = tuple((tuple(o.shape), o._data.dtype) if d else None for o, d in zip(outs, diff))
-        node = Node(f"{cls.__name__}Backward", pull, inputs, avals)
-        wrapped = tuple(
-            Tensor._make(o._data, node, i) if d else o for i, (o, d) in enumerate(zip(outs, diff))
-        )
+        outputs = tuple(o._data if d else o for o, d in zip(outs, diff))
+        wrapped = record(f"{cls.__name__}Backward", pull, args, mask, outputs)
         return wrapped if multi else wrapped[0]
 
 

@@ -1,8 +1,11 @@
 """The autograd tape: how ``loss.backward()`` works, on one screen.
 
 Every differentiable op that sees an input requiring grad (with grad mode on) records a
-:class:`Node`: the op's ``jax.vjp`` pullback and, for each input, where its gradient goes (the
-producing ``Node`` or, for a leaf, the leaf tensor itself). ``backward()`` sorts the nodes reachable
+:class:`Node` through :func:`record`, the tape's one writer (ops through ``_dispatch.apply``,
+custom ``autograd.Function``, compiled functions and module backward hooks alike): the op's
+pullback and, for each input that needs a gradient, where it goes (the producing ``Node`` or, for
+a leaf, the leaf tensor itself). Pullbacks of JAX functions come from :func:`vjp`, the one place
+``jax.vjp`` is called. ``backward()`` sorts the nodes reachable
 from the output topologically and runs the pullbacks in reverse order, summing gradients per node
 and accumulating them into leaf ``.grad``. The same code runs on tracers inside ``jax.jit``, so a
 compiled step contains exactly the XLA program ``jax.grad`` would build.
@@ -15,16 +18,27 @@ it produces have a ``grad_fn`` of their own and can be differentiated again.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .. import _trace_state
+from .._tensor import Tensor
+from .anomaly_mode import (  # noqa: F401  (until torchlike/__init__ imports them from there)
+    _ANOMALY,
+    check_nan,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
+
+if TYPE_CHECKING:
+    from ..utils.hooks import RemovableHandle
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -38,16 +52,18 @@ _FREED = (
 class Node:
     """A recorded op (PyTorch's ``grad_fn``): the pullback and where input gradients flow.
 
-    ``inputs[i]`` is the ``(Node, output_index)`` that produced input ``i``, the leaf tensor whose
-    ``.grad`` receives it, or ``None`` when input ``i`` needs no gradient. ``out_avals`` gives the
-    shape and dtype of each differentiable output (``None`` for integer outputs), used to fill in
-    zero cotangents for outputs that received no gradient.
+    ``mask[i]`` says whether the op's input ``i`` needs a gradient. ``inputs`` has one entry per
+    such input, in order: the ``(Node, output_index)`` that produced it, or the leaf tensor whose
+    ``.grad`` receives it; ``pullback(cts)`` returns one gradient (or None) per entry of
+    ``inputs``. ``out_avals`` gives the shape and dtype of each differentiable output (``None``
+    for integer outputs), used to fill in zero cotangents for outputs that received no gradient.
     """
 
     __slots__ = (
         "_name",
         "pullback",
         "inputs",
+        "mask",
         "out_avals",
         "retained",
         "saved",
@@ -57,11 +73,18 @@ class Node:
     )
 
     def __init__(
-        self, name: str, pullback: Callable, inputs: tuple, out_avals: tuple, saved=None
+        self,
+        name: str,
+        pullback: Callable,
+        inputs: tuple,
+        mask: tuple,
+        out_avals: tuple,
+        saved=None,
     ) -> None:
         self._name = name
         self.pullback = pullback
         self.inputs = inputs
+        self.mask = mask
         self.out_avals = out_avals
         # (fn, static, forward argument values, mask): what create_graph needs to replay the
         # backward as recorded ops; None for nodes that cannot be replayed.
@@ -83,21 +106,23 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """PyTorch's view of the graph: ``((node_or_AccumulateGrad, index), ...)``."""
+        inputs = iter(self.inputs)
         out = []
-        for inp in self.inputs:
-            if inp is None:
+        for m in self.mask:
+            if not m:
                 out.append((None, 0))
-            elif isinstance(inp, tuple):
-                out.append(inp)
-            else:
-                out.append((AccumulateGrad(inp), 0))
+                continue
+            inp = next(inputs)
+            out.append(inp if isinstance(inp, tuple) else (AccumulateGrad(inp), 0))
         return tuple(out)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        return self.pullback(_fill(self, list(grads)))
+        """One gradient per input of the op (None for those that need none), as PyTorch's."""
+        grads = iter(self.pullback(_fill(self, list(grads))))
+        return tuple(next(grads) if m else None for m in self.mask)
 
 
 class AccumulateGrad:
@@ -123,30 +148,91 @@ def _fill(node: Node, cts: list) -> tuple:
     )
 
 
+# -- recording -----------------------------------------------------------------------------------
+def record(
+    name: str, pullback: Callable, inputs: Sequence, mask: tuple, outputs: Any, saved=None
+) -> Any:
+    """Record one op on the tape; returns its outputs as tensors whose ``grad_fn`` is the node.
+
+    ``inputs`` are the op's arguments (tensors or other values) and ``mask[i]`` whether input
+    ``i`` needs a gradient; ``pullback(cts)`` is the op's backward: given a tuple of one cotangent
+    per output, one gradient (or None) per input that needs one. ``outputs`` is one array (the
+    common case: one Tensor is returned), or a tuple in which each array is a differentiable
+    output of the node and anything else (an integer output, already a tensor; a Python value)
+    is returned as given. ``saved`` is what ``create_graph=True`` needs to replay the backward
+    as recorded ops: ``(fn, static, forward argument values, mask)``.
+    """
+    targets = tuple(
+        a if (src := a.grad_fn) is None else (src, a._out_index) for a, m in zip(inputs, mask) if m
+    )
+    if type(outputs) is tuple:
+        avals = tuple((o.shape, o.dtype) if isinstance(o, jax.Array) else None for o in outputs)
+        node = Node(name, pullback, targets, mask, avals, saved)
+        outs = tuple(
+            Tensor._make(o, node, i) if isinstance(o, jax.Array) else o
+            for i, o in enumerate(outputs)
+        )
+    else:  # one output (the common case), without the loops
+        node = Node(name, pullback, targets, mask, ((outputs.shape, outputs.dtype),), saved)
+        outs = Tensor._make(outputs, node, 0)
+    rule = SAVES.get(name)
+    if rule is not None:  # what PyTorch saves for backward: checked for in-place writes there
+        save_versions(node, rule, inputs, mask, outs if type(outs) is tuple else (outs,))
+    return outs
+
+
+def differentiable(x) -> bool:
+    """Whether an array's dtype carries a gradient (floating point or complex)."""
+    return jnp.issubdtype(x.dtype, jnp.inexact)
+
+
+def split_outputs(fn: Callable, static: dict, *arrays) -> tuple[Any, Any]:
+    """``fn(*arrays, **static)`` as (differentiable outputs, integer outputs): the integer ones
+    are None in the first, the others None in the second. A single output stays a bare array and
+    a tuple stays a tuple, so the caller can tell them apart."""
+    out = fn(*arrays, **static)
+    if isinstance(out, tuple):
+        return (
+            tuple(o if differentiable(o) else None for o in out),
+            tuple(None if differentiable(o) else o for o in out),
+        )
+    return (out, None) if differentiable(out) else (None, out)
+
+
+def vjp(fn: Callable, args: Sequence, mask: tuple, flat: bool = False) -> tuple:
+    """``jax.vjp`` of ``fn(*args)`` with respect to the ``args[i]`` where ``mask[i]``; ``fn``
+    returns ``(differentiable outputs, aux)``. Returns ``(outputs, aux, pullback)``, where
+    ``pullback(cts)`` takes a tuple of one cotangent per output (``record``'s convention) and
+    returns one gradient per masked argument. With ``flat=True`` the pullback comes as its
+    residual arrays and their layout, ``(outputs, aux, residuals, layout)``, for
+    :func:`call_pullback` (a list of arrays is cheaper to pass through ``jax.jit`` than the
+    pullback, whose tree structure holds a whole jaxpr to hash and compare)."""
+
+    def diff_fn(*diff):
+        it = iter(diff)
+        return fn(*[next(it) if m else a for a, m in zip(args, mask)])
+
+    douts, pullback, aux = jax.vjp(diff_fn, *[a for a, m in zip(args, mask) if m], has_aux=True)
+    multi = isinstance(douts, tuple)
+    if flat:
+        residuals, treedef = jax.tree.flatten(pullback)
+        return douts, aux, residuals, (treedef, multi)
+    return douts, aux, (pullback if multi else lambda cts: pullback(cts[0]))
+
+
+def call_pullback(layout: tuple, residuals: list, cts: tuple) -> tuple:
+    """The pullback ``vjp(..., flat=True)`` returned as ``residuals`` and ``layout``, applied to
+    ``cts`` (one cotangent per output); meant to be ``jax.jit``-compiled per layout."""
+    treedef, multi = layout
+    pullback = jax.tree.unflatten(treedef, residuals)
+    return pullback(cts if multi else cts[0])
+
+
 # -- tensor hooks (Tensor.register_hook / register_post_accumulate_grad_hook) ------------------
 # A non-leaf's hooks live on its grad_fn (keyed by output index); a leaf's live here, keyed by the
 # tensor's id (Parameters are nnx Variables, which take no new attributes) and dropped with it.
 _LEAF_HOOKS: dict[int, dict] = {}  # id(leaf) -> {handle id: fn(grad)}
 _POST_HOOKS: dict[int, dict] = {}  # id(leaf) -> {handle id: fn(tensor)}
-_next_handle = iter(range(1, 1 << 62))
-
-
-class RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (also on ``with``
-    exit, as PyTorch's ``torch.utils.hooks.RemovableHandle``)."""
-
-    def __init__(self, table: dict) -> None:
-        self.id = next(_next_handle)
-        self._table = table
-
-    def remove(self) -> None:
-        self._table.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _leaf_table(store: dict, tensor) -> dict:
@@ -172,9 +258,9 @@ def register_hook(tensor, hook: Callable) -> RemovableHandle:
         if node.hooks is None:
             node.hooks = {}
         table = node.hooks.setdefault(tensor._out_index, {})
-    handle = RemovableHandle(table)
-    table[handle.id] = hook
-    return handle
+    from ..utils.hooks import register  # (torchlike.utils imports the tape's users)
+
+    return register(table, hook)
 
 
 def register_post_accumulate_grad_hook(tensor, hook: Callable) -> RemovableHandle:
@@ -184,18 +270,15 @@ def register_post_accumulate_grad_hook(tensor, hook: Callable) -> RemovableHandl
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if tensor.grad_fn is not None:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-    table = _leaf_table(_POST_HOOKS, tensor)
-    handle = RemovableHandle(table)
-    table[handle.id] = hook
-    return handle
+    from ..utils.hooks import register
+
+    return register(_leaf_table(_POST_HOOKS, tensor), hook)
 
 
 def _run_hooks(hooks: dict | None, g, create_graph: bool):
     """Pass ``g`` through the hooks in registration order; a hook may return a new gradient."""
     if not hooks:
         return g
-    from .._tensor import Tensor
-
     for hook in list(hooks.values()):
         t = g if isinstance(g, Tensor) else Tensor._wrap(g)
         new = hook(t)
@@ -210,71 +293,6 @@ def _run_hooks(hooks: dict | None, g, create_graph: bool):
             )
         g = new if create_graph else new._data
     return g
-
-
-# -- anomaly detection ---------------------------------------------------------------------------
-_ANOMALY = {"enabled": False, "check_nan": True}
-
-
-def is_anomaly_enabled() -> bool:
-    return _ANOMALY["enabled"]
-
-
-def is_anomaly_check_nan_enabled() -> bool:
-    return _ANOMALY["check_nan"]
-
-
-def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
-    _ANOMALY["enabled"], _ANOMALY["check_nan"] = bool(enabled), bool(check_nan)
-
-
-class set_detect_anomaly:
-    """``torch.autograd.set_detect_anomaly(mode, check_nan=True)``: on from the call (or for a
-    ``with`` block). While on, an eager backward raises ``RuntimeError`` when a node returns NaN
-    gradients, naming the node. PyTorch also prints the forward traceback of that node; torchlike
-    does not record tracebacks, and inside ``torchlike.compile`` no NaN check runs (the values
-    are only known when the compiled step runs)."""
-
-    def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self._prev = (_ANOMALY["enabled"], _ANOMALY["check_nan"])
-        set_anomaly_enabled(mode, check_nan)
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc) -> None:
-        set_anomaly_enabled(*self._prev)
-
-
-class detect_anomaly:
-    """``torch.autograd.detect_anomaly(check_nan=True)``: anomaly detection for a ``with`` block
-    (see :class:`set_detect_anomaly`)."""
-
-    def __init__(self, check_nan: bool = True) -> None:
-        self._check_nan = check_nan
-
-    def __enter__(self) -> None:
-        self._prev = (_ANOMALY["enabled"], _ANOMALY["check_nan"])
-        set_anomaly_enabled(True, self._check_nan)
-
-    def __exit__(self, *exc) -> None:
-        set_anomaly_enabled(*self._prev)
-
-    def __call__(self, fn: Callable) -> Callable:
-        def wrapped(*args, **kwargs):
-            with detect_anomaly(self._check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapped
-
-
-def _check_nan(node: Node, grads) -> None:
-    for i, g in enumerate(grads):
-        arr = getattr(g, "_data", g)
-        if arr is None or isinstance(arr, jax.core.Tracer):
-            continue
-        if jnp.issubdtype(arr.dtype, jnp.inexact) and bool(np.isnan(np.asarray(arr)).any()):
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 # -- version counters ------------------------------------------------------------------------------
@@ -359,8 +377,6 @@ def _check_versions(node: Node) -> None:
 def _describe(node: Node, tensor, index: int) -> str:
     """``[torch.FloatTensor [3]], which is output 0 of Exp,`` (the op that made it, if any)."""
     if tensor is None:  # a saved output of ``node`` itself
-        from .._tensor import Tensor
-
         shape, dtype = node.out_avals[index]
         kind, name = Tensor._wrap(jnp.zeros((0,), dtype)).type(), _op_name(node)
     else:
@@ -474,11 +490,11 @@ def run_backward(
             _check_versions(node)
         in_cts = pull(node, node_cts)
         if _ANOMALY["enabled"] and _ANOMALY["check_nan"]:
-            _check_nan(node, in_cts)
+            check_nan(node, in_cts, [i for i, m in enumerate(node.mask) if m])
         if not retain_graph:
             node.pullback = node.saved = None
         for target, g in zip(node.inputs, in_cts):
-            if target is not None and g is not None:
+            if g is not None:
                 send(target, g)
 
     for leaf, g in pending.values():
@@ -494,8 +510,6 @@ def run_backward(
 
 
 def _as_tensor(g):
-    from .._tensor import Tensor
-
     return g if isinstance(g, Tensor) else Tensor._wrap(g)
 
 
@@ -508,16 +522,16 @@ def _replay(node: Node, cts: list) -> list:
             "Compute higher-order gradients outside torchlike.compile."
         )
     from .._dispatch import apply
-    from .._tensor import Tensor
 
     fn, static, values, mask = node.saved
     args = []
     inputs = iter(node.inputs)
     for value, m in zip(values, mask):
-        target = next(inputs)
         if not m:
             args.append(value)
-        elif isinstance(target, tuple):  # a non-leaf: the value it had, with its history
+            continue
+        target = next(inputs)
+        if isinstance(target, tuple):  # a non-leaf: the value it had, with its history
             args.append(Tensor._make(value, target[0], target[1]))
         else:  # a leaf requiring grad
             args.append(target)
@@ -534,31 +548,18 @@ def _replay(node: Node, cts: list) -> list:
         mask=mask,
         n_args=len(args),
     )
-    grads = iter(grads)
-    return [next(grads) if m else None for m in mask]
+    return grads
 
 
 def _vjp_of(*xs, forward, static, mask, n_args):
-    """``pullback(cts)`` of ``fn`` at the saved inputs, as a pure function (so it can be
+    """``pullback(cts)`` of ``forward`` at the saved inputs, as a pure function (so it can be
     differentiated again)."""
-    from .._dispatch import _split_outputs
-
-    args, cts = list(xs[:n_args]), xs[n_args:]
-    diff = [i for i, m in enumerate(mask) if m]
-
-    def f(*d):
-        full = list(args)
-        for i, v in zip(diff, d):
-            full[i] = v
-        return _split_outputs(forward(*full, **dict(static)))[0]
-
-    douts, pullback = jax.vjp(f, *[args[i] for i in diff])
-    ct = cts if isinstance(douts, tuple) else cts[0]
-    if isinstance(douts, tuple):
-        ct = tuple(None if d is None else c.astype(d.dtype) for d, c in zip(douts, ct))
-    else:
-        ct = ct.astype(douts.dtype)
-    return tuple(pullback(ct))
+    args, cts = xs[:n_args], xs[n_args:]
+    douts, _, pullback = vjp(functools.partial(split_outputs, forward, dict(static)), args, mask)
+    douts = douts if isinstance(douts, tuple) else (douts,)
+    return tuple(
+        pullback(tuple(None if d is None else c.astype(d.dtype) for d, c in zip(douts, cts)))
+    )
 
 
 def _accumulate_graph(leaf, g) -> None:
@@ -593,8 +594,6 @@ def _torch(g):
 
 def _accumulate(leaf, g) -> None:
     """``leaf.grad += g`` as PyTorch does it: a fresh tensor the first time, then a sum."""
-    from .._tensor import Tensor
-
     if g.dtype != leaf._data.dtype:
         g = g.astype(leaf._data.dtype)
     if _trace_state.active:  # through the property: a compiled step tracks .grad
@@ -623,8 +622,6 @@ def _ones(arr):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """``torch.autograd.backward``: accumulate gradients of ``tensors`` into leaf ``.grad``."""
-    from .._tensor import Tensor
-
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
@@ -655,8 +652,6 @@ def grad(
     materialize_grads=False,
 ):
     """``torch.autograd.grad``: gradients of ``outputs`` w.r.t. ``inputs``, as a tuple."""
-    from .._tensor import Tensor
-
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)

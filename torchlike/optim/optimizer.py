@@ -42,6 +42,8 @@ from .. import _dtype, _trace_state
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import bump_version
+from ..utils.hooks import RemovableHandle
+from ..utils.hooks import register as register_hook
 
 _Tracer = jax.core.Tracer
 
@@ -122,23 +124,15 @@ def _hooked(step: Callable) -> Callable:
     return wrapper
 
 
-def _register(hooks: dict[int, Callable], hook: Callable):
-    from ..nn.modules.module import _RemovableHandle
-
-    handle = _RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
-
-
-def register_optimizer_step_pre_hook(hook: Callable):
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
     """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``; returns a handle
     whose ``remove()`` takes it away (PyTorch's function of this name)."""
-    return _register(_global_step_pre_hooks, hook)
+    return register_hook(_global_step_pre_hooks, hook)
 
 
-def register_optimizer_step_post_hook(hook: Callable):
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
-    return _register(_global_step_post_hooks, hook)
+    return register_hook(_global_step_post_hooks, hook)
 
 
 class Optimizer(nnx.Pytree):
@@ -431,14 +425,14 @@ class Optimizer(nnx.Pytree):
                 g.grad_fn, g.requires_grad = None, False
                 g._data = jnp.zeros_like(g._data)
 
-    def register_step_pre_hook(self, hook: Callable):
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Run ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
         ``(args, kwargs)``. Returns a handle whose ``remove()`` takes the hook away."""
-        return _register(self._py.step_pre_hooks, hook)
+        return register_hook(self._py.step_pre_hooks, hook)
 
-    def register_step_post_hook(self, hook: Callable):
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """Run ``hook(optimizer, args, kwargs)`` after each ``step``."""
-        return _register(self._py.step_post_hooks, hook)
+        return register_hook(self._py.step_post_hooks, hook)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a ``.grad``; returns ``closure()``'s loss if given.

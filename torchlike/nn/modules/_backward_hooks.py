@@ -25,7 +25,7 @@ import jax
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled
-from ...autograd.graph import Node
+from ...autograd.graph import record
 
 _NAME = "BackwardHookFunction"
 
@@ -36,10 +36,8 @@ def _is_tensor(x: Any) -> bool:
 
 def _through_identity(tensors: list[Tensor], pullback: Callable) -> list[Tensor]:
     """``tensors`` passed through one recorded identity op whose backward is ``pullback``."""
-    inputs = tuple((t.grad_fn, t._out_index) if t.grad_fn is not None else t for t in tensors)
-    avals = tuple((t._data.shape, t._data.dtype) for t in tensors)
-    node = Node(_NAME, pullback, inputs, avals)
-    return [Tensor._make(t._data, node, i) for i, t in enumerate(tensors)]
+    mask = (True,) * len(tensors)
+    return list(record(_NAME, pullback, tensors, mask, tuple(t._data for t in tensors)))
 
 
 def _as_tensors(cts) -> tuple:

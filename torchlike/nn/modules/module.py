@@ -22,6 +22,8 @@ from ... import _dtype, _trace_state
 from ..._compile import bump_structure_version
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...utils.hooks import RemovableHandle
+from ...utils.hooks import register as register_hook
 from ..parameter import Buffer, Parameter, RunningStat, _VariableTensor
 
 
@@ -37,32 +39,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class _RemovableHandle:
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks = hooks
-        self.id = next(self._ids)
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
-
-
-def _add_hook(hooks: _Hooks, kind: str, hook: Callable, prepend: bool) -> _RemovableHandle:
-    table = getattr(hooks, kind)
-    handle = _RemovableHandle(table)
-    entries = {handle.id: hook, **table} if prepend else {**table, handle.id: hook}
-    table.clear()
-    table.update(entries)
-    return handle
 
 
 class _Hooks:
@@ -570,29 +546,23 @@ class Module(nnx.Module):
             return out
         return self.forward(*args, **kwargs)
 
-    def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
-        handle = _RemovableHandle(self._hooks.pre)
-        self._hooks.pre[handle.id] = hook
-        return handle
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        return register_hook(self._hooks.pre, hook)
 
-    def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
-        handle = _RemovableHandle(self._hooks.fwd)
-        self._hooks.fwd[handle.id] = hook
-        return handle
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        return register_hook(self._hooks.fwd, hook)
 
     def register_full_backward_pre_hook(
         self, hook: Callable, prepend: bool = False
-    ) -> _RemovableHandle:
+    ) -> RemovableHandle:
         """``hook(module, grad_output)`` when the gradients of the module's outputs are known;
         it may return a replacement ``grad_output``. See ``_backward_hooks.py``."""
-        return _add_hook(self._hooks, "bwd_pre", hook, prepend)
+        return register_hook(self._hooks.bwd_pre, hook, prepend)
 
-    def register_full_backward_hook(
-        self, hook: Callable, prepend: bool = False
-    ) -> _RemovableHandle:
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` when the gradients of the module's inputs
         are known; it may return a replacement ``grad_input``. See ``_backward_hooks.py``."""
-        return _add_hook(self._hooks, "bwd", hook, prepend)
+        return register_hook(self._hooks.bwd, hook, prepend)
 
     # -- repr -------------------------------------------------------------------------------------
     def _get_name(self) -> str:
