@@ -89,6 +89,7 @@ JJ = "jcjohnson+pytorch-examples"
 MZ = "MorvanZhou+PyTorch-Tutorial"
 LX = "L1aoXingyu+pytorch-beginner"
 KM = "karpathy+makemore"
+NG = "karpathy+nanoGPT"
 
 _WLM = "word_language_model/main.py"
 _WLM_ARGS = [
@@ -104,6 +105,24 @@ _WLM_ARGS = [
     "corpus",
     "--save",
     "m.pt",
+]
+
+_NANOGPT_ARGS = [
+    "config/train_shakespeare_char.py",
+    "--device=cpu",
+    "--compile=False",
+    "--eval_iters=5",
+    "--log_interval=10",
+    "--block_size=32",
+    "--batch_size=8",
+    "--n_layer=2",
+    "--n_head=2",
+    "--n_embd=64",
+    "--max_iters=100",
+    "--lr_decay_iters=100",
+    "--warmup_iters=10",
+    "--dropout=0.0",
+    "--eval_interval=50",
 ]
 
 PROGRAMS: list[Program] = [
@@ -706,6 +725,37 @@ PROGRAMS: list[Program] = [
         metric_name="loss at step 100",
         tol=("rel", 0.1),
     ),
+    # ---- karpathy/nanoGPT -------------------------------------------------------------------
+    # The README's CPU recipe for the character-level model, smaller and 100 iterations; the
+    # text is prepared by the repository's own prepare.py.
+    _p(
+        "nanoGPT train (char, CPU)",
+        NG,
+        "train.py",
+        _NANOGPT_ARGS,
+        {"data/shakespeare_char/input.txt": "corpus:60000/train.txt"},
+        pre=[["data/shakespeare_char/prepare.py"]],
+        metric=r"step 100: train loss [\d.]+, val loss " + _NUM,
+        metric_name="val loss at step 100",
+        tol=("rel", 0.05),
+        ref_runs=2,
+    ),
+    _p(
+        "nanoGPT sample",
+        NG,
+        "sample.py",
+        [
+            "--out_dir=out-shakespeare-char",
+            "--device=cpu",
+            "--num_samples=2",
+            "--max_new_tokens=100",
+            "--compile=False",
+        ],
+        {"data/shakespeare_char/input.txt": "corpus:60000/train.txt"},
+        pre=[["data/shakespeare_char/prepare.py"], ["train.py", *_NANOGPT_ARGS]],
+        metric=None,
+        metric_name="completes (prints 2 samples)",
+    ),
 ]
 
 
@@ -1079,7 +1129,7 @@ def write_report(path: Path, rows: list[dict], commits: dict, note: str) -> None
         "    --out docs/compat.md \\",
         "    --ref-python <python with torch+torchvision> --mnist <folder with the Fashion-MNIST "
         "*.gz files> \\",
-        "    [--tl-pythonpath <site dir with matplotlib, gymnasium>] [--only NAME ...]",
+        "    [--tl-pythonpath <site dir with matplotlib, gymnasium, tiktoken>] [--only NAME ...]",
         "```",
         "",
         "Programs that plot set nothing themselves: the sweep runs both sides with "
@@ -1101,7 +1151,7 @@ def main() -> None:
     ap.add_argument(
         "--tl-pythonpath",
         default="",
-        help="extra import path for the torchlike side (matplotlib, gymnasium)",
+        help="extra import path for the torchlike side (matplotlib, gymnasium, tiktoken)",
     )
     ap.add_argument("--mnist", type=Path, default=REPO.parent / "shared" / "data" / "fashion_mnist")
     ap.add_argument("--only", nargs="*", default=None, help="substrings of program names")
