@@ -405,3 +405,47 @@ def test_profiler_records_ops_and_ranges_in_pytorch_table():
     assert _header(str(prof)) == _header(str(ref_prof))
     assert str(prof).splitlines()[-1].startswith("Self CPU time total: ")
     assert [e.key for e in prof.key_averages()] == ["foo", "aten::relu"]
+
+
+def _profiled_trace(T, fx):
+    """profiling_tracer.py's pattern: record_function ranges traced as torch.ops.profiler ops."""
+
+    class Foo(T.nn.Module):
+        def forward(self, x):
+            with T.profiler.record_function("foo"):
+                return T.relu(x)
+
+    class ProfilerTracer(fx.Tracer):
+        def trace(self, root, concrete_args=None):
+            rf = T.autograd.profiler.record_function
+            enter, leave = rf.__enter__, rf.__exit__
+
+            def fake_enter(rf_self):
+                rf_self._ctx = self.create_proxy(
+                    "call_function", T.ops.profiler._record_function_enter, (rf_self.name,), {}
+                )
+                return rf_self._ctx
+
+            def fake_exit(rf_self, *exc):
+                T.ops.profiler._record_function_exit(rf_self._ctx)
+
+            rf.__enter__, rf.__exit__ = fake_enter, fake_exit
+            try:
+                return super().trace(root, concrete_args)
+            finally:
+                rf.__enter__, rf.__exit__ = enter, leave
+
+    tracer = ProfilerTracer()
+    graph = tracer.trace(Foo())
+    return fx.GraphModule(tracer.root, graph)
+
+
+def test_record_function_ranges_traced_through_torch_ops_profiler():
+    ref_gm, tl_gm = _profiled_trace(ref, ref_fx), _profiled_trace(tl, tl_fx)
+    assert tl_gm.code == ref_gm.code
+    assert tl.profiler.record_function is tl_profiler.record_function
+    x = tl.randn(5, 3)
+    with tl.profiler.profile() as prof:
+        tl_gm(x)
+    assert [e.name for e in prof.events()] == ["foo", "aten::relu"]
+    assert prof.events()[1].cpu_parent is prof.events()[0]

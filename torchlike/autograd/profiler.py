@@ -253,6 +253,18 @@ def _shapes(args: tuple, kwargs: dict) -> list:
     return [list(a.shape) if isinstance(a, Tensor) else [] for a in (*args, *kwargs.values())]
 
 
+def _has_tensor(value: Any) -> bool:
+    from .._tensor import Tensor
+
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_has_tensor(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_tensor(v) for v in value.values())
+    return False
+
+
 def _wait(value: Any) -> None:
     """Wait for a result's arrays (JAX runs ops asynchronously)."""
     from .._tensor import Tensor
@@ -358,7 +370,17 @@ class profile:  # noqa: N801  (PyTorch's name)
             _wait(out)
         finally:
             self._close(event)
+        if event is not None and not _has_tensor((args, kwargs, out)):
+            self._discard(event)  # not an op (torch.get_default_dtype & co.)
         return out
+
+    def _discard(self, event: FunctionEvent) -> None:
+        self._events.remove(event)
+        if event.cpu_parent is not None:
+            event.cpu_parent.cpu_children.remove(event)
+            event.cpu_parent.cpu_children.extend(event.cpu_children)
+        for child in event.cpu_children:
+            child.cpu_parent = event.cpu_parent
 
     def _handle_op(self, op: Any, args: tuple, kwargs: dict, call_next: Callable) -> Any:
         if op.torch_name.startswith("torch.ops.profiler."):  # record_function's own ranges
