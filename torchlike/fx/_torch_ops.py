@@ -269,7 +269,7 @@ def remove_handler(handler: Handler) -> None:
             _globals_patcher = None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)  # keyed by the clones of one trace (bounded across traces)
 def _signature(fn: Callable) -> inspect.Signature | None:
     try:
         return inspect.signature(fn)
