@@ -79,10 +79,20 @@ def _function(T):
     return f
 
 
+def _varargs(T):
+    class Varargs(T.nn.Module):
+        def forward(self, x, *rest, **options):
+            a, b = rest
+            return T.maximum(x, a) - b
+
+    return Varargs()
+
+
 CASES = {  # name: (builder, input shapes)
     "mlp": (_mlp, [(2, 2), (2, 2)]),
     "params_and_constants": (_params_and_constants, [(2, 3)]),
     "function": (_function, [(3,)]),
+    "varargs": (_varargs, [(3,), (3,), (3,)]),
 }
 
 

@@ -195,7 +195,7 @@ class Tracer(TracerBase):
 
         with symbolic_mode, _torch_ops.Patcher() as patcher:
             fn_globals = fn.__globals__
-            args = self._placeholders(fn, is_module, concrete_args)
+            fn, args = self._placeholders(fn, is_module, concrete_args)
             orig_call = nn.Module.__call__
             orig_getattr = nn.Module.__getattr__
 
@@ -235,21 +235,22 @@ class Tracer(TracerBase):
         for k, child in m.named_children():
             self._collect_tensor_attrs(child, prefix + [k])
 
-    def _placeholders(self, fn: FunctionType, is_module: bool, concrete_args: Any) -> list[Any]:
+    def _placeholders(
+        self, fn: FunctionType, is_module: bool, concrete_args: Any
+    ) -> tuple[FunctionType, list[Any]]:
+        """A placeholder per parameter of ``fn`` (after ``self``), and the function to call with
+        them: keyword-only, ``*args`` and ``**kwargs`` parameters are placeholders too, and
+        ``fn`` is then called with all of them positionally, as PyTorch's tracer does."""
         code = fn.__code__
         sig = inspect.signature(fn)
-        names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        total = code.co_argcount + code.co_kwonlyargcount
+        names = list(code.co_varnames[:total])
         args: list[Any] = []
         if is_module:
             if not names:
                 raise RuntimeError("``self`` argument cannot be part of *args expansion!")
             names = names[1:]
             args.append(self.root)
-        if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-            raise NotImplementedError(
-                "symbolic tracing of a forward with keyword-only, *args or **kwargs parameters is "
-                "not provided by torchlike yet"
-            )
         if isinstance(concrete_args, tuple):
             if len(concrete_args) != len(names):
                 raise RuntimeError(
@@ -267,7 +268,14 @@ class Tracer(TracerBase):
                 continue
             type_expr = annotations.get(name)
             args.append(self.create_proxy("placeholder", name, default, {}, type_expr=type_expr))
-        return args
+        rest = iter(code.co_varnames[total:])
+        if code.co_kwonlyargcount or code.co_flags & _VARSTUFF:
+            if code.co_flags & inspect.CO_VARARGS:
+                args.append(self.create_proxy("placeholder", "*" + next(rest), (), {}))
+            if code.co_flags & inspect.CO_VARKEYWORDS:
+                args.append(self.create_proxy("placeholder", "**" + next(rest), (), {}))
+            fn = _all_positional(fn, len(args))
+        return fn, args
 
     def _specialize(self, name: str, default: tuple, value: Any) -> Any:
         """``concrete_args``: the argument keeps a placeholder (``name_1``), whose value the
@@ -329,6 +337,20 @@ class Tracer(TracerBase):
                 return value
 
             patcher.patch(cls, "__getattribute__", read)
+
+
+_VARSTUFF = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
+def _all_positional(fn: FunctionType, nargs: int) -> FunctionType:
+    """``fn`` taking its ``nargs`` parameters (``*args``/``**kwargs`` included) positionally."""
+    code = fn.__code__.replace(
+        co_argcount=nargs,
+        co_posonlyargcount=0,
+        co_kwonlyargcount=0,
+        co_flags=fn.__code__.co_flags & ~_VARSTUFF,
+    )
+    return FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def _annotations(fn: FunctionType) -> dict[str, Any]:
