@@ -115,14 +115,14 @@ IMPORTS = [
 # code, then the exception it raises (None: none) and a part of its message
 BEHAVIOUR = [
     (
-        "import torch.fx\ntorch.fx.symbolic_trace(torch.nn.Linear(2, 2))",
+        "import torch.distributed.rpc\ntorch.distributed.rpc.init_rpc('worker')",
         "NotImplementedError",
-        "torch.fx.symbolic_trace is not provided by torchlike yet",
+        "torch.distributed.rpc.init_rpc is not provided by torchlike yet",
     ),
     (
-        "from torch.fx import Tracer\nclass T(Tracer):\n    pass\nT()",
+        "from torch.distributed.rpc import RRef\nclass T(RRef):\n    pass\nT()",
         "NotImplementedError",
-        "torch.fx.Tracer is not provided",
+        "torch.distributed.rpc.RRef is not provided",
     ),
     (
         "from torch.distributed.fsdp.fully_sharded_data_parallel import StateDictType\n"
