@@ -6,8 +6,8 @@
 under its torchlike name and the alias is the very same object (``isinstance`` and pickling agree
 under both names).
 
-A module PyTorch (or torchvision) has and torchlike does not have yet (``torch.fx``,
-``torch.distributed.rpc``, ...; the table is ``_torch_modules``) imports as a placeholder, so that
+A module PyTorch (or torchvision) has and torchlike does not have yet (``torch.distributed.rpc``,
+``torch.fx.passes``, ...; the table is ``_torch_modules``) imports as a placeholder, so that
 a program does not die at import because of a feature it never uses: each name taken from it is a
 placeholder class that raises ``NotImplementedError`` naming the API when called (or subclassed
 and instantiated). A module PyTorch does not have either fails with an ImportError naming it.
