@@ -338,12 +338,12 @@ def _is_tensor_like(value: Any) -> bool:
     return isinstance(value, (Proxy, torchlike.Tensor))
 
 
-def proxy_aware(fn: Callable, wrapped: bool = False, normalize: bool = False) -> Callable:
+def proxy_aware(fn: Callable, wrapped: bool = False) -> Callable:
     """``fn``, recording a ``call_function`` Node (target ``fn``) when a Proxy is among its
-    arguments and running ``fn`` otherwise. ``wrapped`` marks the Node as ``torch.fx.wrap``'s
-    (its generated code re-registers the function); ``normalize`` records the arguments as
-    PyTorch's Python functions pass them (``_torch_ops.normalize_call``)."""
-    key = (id(fn), wrapped, normalize)
+    arguments and running ``fn`` otherwise (for ``wrap`` and the autowrapped functions, which
+    the tracer puts in the globals of traced code). ``wrapped`` marks the Node as ``wrap``'s:
+    its generated code registers the function again."""
+    key = (id(fn), wrapped)
     if key in _WRAPPERS:
         return _WRAPPERS[key]
 
@@ -352,8 +352,6 @@ def proxy_aware(fn: Callable, wrapped: bool = False, normalize: bool = False) ->
         proxy = find_proxy(args, kwargs)
         if proxy is None:
             return fn(*args, **kwargs)
-        if normalize:
-            args, kwargs = _torch_ops.normalize_call(fn, args, kwargs, _is_tensor_like)
         result = proxy.tracer.create_proxy("call_function", fn, args, kwargs)
         if wrapped:
             result.node.meta["is_wrapped"] = True
