@@ -88,9 +88,14 @@ def op_slots() -> tuple[OpSlot, ...]:
     return tuple(slots)
 
 
-def _is_torchlike(fn: Callable) -> bool:
+_NOT_PLAIN = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _is_torchlike(fn: types.FunctionType) -> bool:
+    """A plain function of torchlike's own (a generator's code cannot be trampolined)."""
     module = getattr(fn, "__module__", None) or ""
-    return module == "torchlike" or module.startswith("torchlike.")
+    plain = not fn.__code__.co_flags & _NOT_PLAIN
+    return plain and (module == "torchlike" or module.startswith("torchlike."))
 
 
 @functools.cache
