@@ -90,6 +90,8 @@ MZ = "MorvanZhou+PyTorch-Tutorial"
 LX = "L1aoXingyu+pytorch-beginner"
 KM = "karpathy+makemore"
 NG = "karpathy+nanoGPT"
+PL = "patrickloeber+pytorchTutorial"
+_PL_MNIST = {"data/MNIST": "mnist:6000:1000/MNIST"}
 
 _WLM = "word_language_model/main.py"
 _WLM_ARGS = [
@@ -724,6 +726,89 @@ PROGRAMS: list[Program] = [
         metric=r"step \d+ \| loss " + _NUM,
         metric_name="loss at step 100",
         tol=("rel", 0.1),
+    ),
+    # ---- patrickloeber/pytorchTutorial (a video course's scripts; most draw unseeded numbers,
+    # so their metrics are compared against the range of three PyTorch runs) ------------------
+    *[
+        _p(f"pl/{f}", PL, f"{f}.py", metric="", metric_name="whole output", tol=("text", 0))
+        for f in (
+            "04_backpropagation",
+            "05_1_gradientdescent_manually",
+            "05_2_gradientdescent_auto",
+            "06_1_loss_and_optimizer",
+            "11_softmax_and_crossentropy",
+            "12_activation_functions",
+        )
+    ],
+    *[
+        _p(
+            f"pl/{f}",
+            PL,
+            f"{f}.py",
+            data=_PL_MNIST if f == "09_dataloader" else {},
+            metric_name="completes",
+        )
+        for f in ("02_tensor_basics", "03_autograd", "09_dataloader", "10_transformers")
+    ],
+    _p("pl/12_plot_activations", PL, "12_plot_activations.py", metric_name="completes (plots)"),
+    _p(
+        "pl/06_2_model_loss_and_ optimizer",
+        PL,
+        "06_2_model_loss_and_ optimizer.py",
+        metric=r"Prediction after training: f\(5\) = " + _NUM,
+        metric_name="f(5) after training (abs 0.5)",
+        tol=("abs", 0.5),
+        ref_runs=3,
+    ),
+    _p(
+        "pl/07_linear_regression",
+        PL,
+        "07_linear_regression.py",
+        metric=r"epoch: 100, loss = " + _NUM,
+        metric_name="loss at epoch 100",
+        tol=("rel", 0.2),
+        ref_runs=3,
+    ),
+    _p(
+        "pl/08_logistic_regression",
+        PL,
+        "08_logistic_regression.py",
+        metric=r"accuracy: " + _NUM,
+        metric_name="test accuracy (abs 0.05)",
+        tol=("abs", 0.05),
+        ref_runs=3,
+    ),
+    *[
+        _p(
+            f"pl/{f}",
+            PL,
+            f"{f}.py",
+            data=_PL_MNIST,
+            metric=r"test images: " + _NUM + " %",
+            metric_name="test acc % (abs 5)",
+            tol=("abs", 5),
+        )
+        for f in ("13_feedforward", "16_tensorboard")
+    ],
+    _p(
+        "pl/14_cnn",
+        PL,
+        "14_cnn.py",
+        scope="CIFAR-10 with download=True: torchvision checks the "
+        "official files' MD5s, so only the real archive (network) will do",
+    ),
+    _p(
+        "pl/15_transfer_learning",
+        PL,
+        "15_transfer_learning.py",
+        scope="downloads the hymenoptera images and pretrained ResNet-18 weights",
+    ),
+    _p(
+        "pl/17_save_load",
+        PL,
+        "17_save_load.py",
+        scope="PyTorch itself fails here: torch.load of "
+        "a whole model with the default weights_only=True (UnpicklingError)",
     ),
     # ---- karpathy/nanoGPT -------------------------------------------------------------------
     # The README's CPU recipe for the character-level model, smaller and 100 iterations; the
