@@ -376,6 +376,9 @@ def test_checkpoint_files_csv_logs_validate_and_predict(tmp_path):
     np.testing.assert_allclose(
         tl.cat(predictions).numpy(), model.layer(x).detach().numpy(), rtol=1e-6
     )
+    compiles = trainer._eval_fn.num_compiles  # a new batch size compiles once, not per index:
+    trainer.validate(model, tl.utils.data.DataLoader(tl.utils.data.TensorDataset(x, y), 4))
+    assert trainer._eval_fn.num_compiles == compiles + 1
     reloaded = module_cls.load_from_checkpoint(checkpoint.best_model_path)
     assert reloaded.layer.weight.shape == (1, 4)
 

@@ -24,6 +24,7 @@ PROGRAM = textwrap.dedent(
     import lightning.pytorch
     import pytorch_lightning as pl
     from lightning.pytorch.callbacks import Callback
+    from lightning.pytorch.loggers import CSVLogger
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
 
@@ -65,8 +66,9 @@ PROGRAM = textwrap.dedent(
             with torch.no_grad():
                 model.net[0].weight.mul_(1.5)
         loader = DataLoader(TensorDataset(X, Y), batch_size=batch_size, shuffle=True)
+        logger = CSVLogger("logs") if devices > 1 else False  # written by rank 0
         trainer = L.Trainer(max_epochs=2, accelerator="cpu", strategy="ddp" if devices > 1
-                            else "auto", devices=devices, logger=False,
+                            else "auto", devices=devices, logger=logger, log_every_n_steps=2,
                             enable_checkpointing=False, enable_progress_bar=False)
         if devices == 2:
             globals()["start"] = {k: v.clone() for k, v in model.state_dict().items()}
@@ -74,6 +76,10 @@ PROGRAM = textwrap.dedent(
         weights = {k: v.numpy() for k, v in model.state_dict().items()}
         sched = trainer.lr_scheduler_configs[0].scheduler.last_epoch
         lr = trainer.optimizers[0].param_groups[0]["lr"]
+        if devices > 1:
+            with open(os.path.join(trainer.log_dir, "metrics.csv")) as f:
+                logged = f.read()
+            assert os.listdir("logs/lightning_logs") == ["version_0"] and "train_loss" in logged
         return weights, (trainer.global_step, trainer.current_epoch, sched, lr,
                          float(trainer.callback_metrics["train_loss"]))
 

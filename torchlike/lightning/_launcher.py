@@ -23,6 +23,7 @@ before ``fit`` runs in every worker too, as with Lightning's launcher.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from .module import MisconfigurationException
 
 DIR_VAR = "TORCHLIKE_LIGHTNING_DIR"  # the folder the launching process and its workers share
 FIT_VAR = "TORCHLIKE_LIGHTNING_FIT"  # which multi-process fit call of the script is launched
+VERSIONS_VAR = "TORCHLIKE_LIGHTNING_LOG_VERSIONS"  # the launching trainer's loggers' versions
 _fits = [0]  # multi-process fit calls so far in this process (launched, or run as a worker)
 
 
@@ -85,10 +87,15 @@ def check_joined() -> None:
         )
 
 
-def next_fit() -> bool:
-    """Count a multi-process ``fit``; whether it is the one a launching process waits for."""
+def next_fit(loggers: list) -> bool:
+    """Count a multi-process ``fit``; whether it is the one a launching process waits for (then
+    its loggers take the launching process's versions, so that both write to one folder)."""
     _fits[0] += 1
-    return DIR_VAR in os.environ and _fits[0] == int(os.environ[FIT_VAR])
+    if DIR_VAR not in os.environ or _fits[0] != int(os.environ[FIT_VAR]):
+        return False
+    for logger, version in zip(loggers, json.loads(os.environ[VERSIONS_VAR])):
+        logger._version = version
+    return True
 
 
 def start_weights(module) -> None:
@@ -135,7 +142,8 @@ def fit_in_processes(trainer, module, n: int) -> None:
     with tempfile.TemporaryDirectory(prefix="torchlike-lightning-") as folder:
         serialization.save(module.state_dict(), os.path.join(folder, "start.pt"), format="torch")
         port, run_id = _free_port(), uuid.uuid4().hex[:8]
-        extra = {DIR_VAR: folder, FIT_VAR: str(_fits[0])}
+        versions = json.dumps([lg.version for lg in trainer.loggers])
+        extra = {DIR_VAR: folder, FIT_VAR: str(_fits[0]), VERSIONS_VAR: versions}
         workers = [
             subprocess.Popen(command, env={**worker_env(r, n, "127.0.0.1", port, run_id), **extra})
             for r in range(n)

@@ -15,6 +15,8 @@ every call; ``batch_idx`` is a 0-d int64 tensor when the step reads it (so a new
 does not recompile; ``if batch_idx == 0:`` raises torchlike's error saying what to use);
 ``self.current_epoch`` and ``self.global_step`` are Python ints, and reading them recompiles the
 step when they change. ``Trainer(compile=False)`` runs the step eagerly, as Lightning does.
+Validation, test and predict steps get ``batch_idx`` as a Python int when they read it (each new
+index compiles a program once), and 0 when they do not.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 import dis
 import functools
 from typing import Any, NamedTuple
+
+import jax
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
@@ -34,6 +38,8 @@ class _Flags(NamedTuple):
     steps: bool
     accumulate: int
     clock: tuple  # (current_epoch, global_step) when training_step reads them, else ()
+    batch: Any  # the batch's structure (its tensors are the step's last arguments)
+    optimizers: int
 
 
 def detach(out):
@@ -74,12 +80,21 @@ def reads(code, name: str, attribute: bool) -> bool:
     )
 
 
-def training_step(module, batch, batch_idx, flags: _Flags, *optimizers):
+def flatten(batch) -> tuple[list, Any]:
+    """A batch's tensors (and other leaves) and its structure. The step takes the tensors as
+    arguments of their own: ``torchlike.compile`` then treats them as this call's inputs (in a
+    list they would be taken for state, and the next batch would compile a second program)."""
+    return jax.tree_util.tree_flatten(batch, is_leaf=lambda x: isinstance(x, Tensor))
+
+
+def training_step(module, batch_idx, flags: _Flags, *args):
     """One batch of ``fit``: Lightning's automatic (or the user's manual) optimisation.
 
-    The optimizers are separate arguments, not a list: ``torchlike.compile`` brings an
-    optimizer's hyperparameters (a learning rate a scheduler changed) into the program for
-    optimizers among the arguments."""
+    ``args``: the optimizers, then the batch's leaves (see ``flatten``). The optimizers are
+    separate arguments, not a list: ``torchlike.compile`` brings an optimizer's hyperparameters
+    (a learning rate a scheduler changed) into the program for optimizers among the arguments."""
+    optimizers, leaves = args[: flags.optimizers], args[flags.optimizers :]
+    batch = jax.tree_util.tree_unflatten(flags.batch, leaves)
     trainer = flags.trainer
     state = module._pl
     state.logs, state.deferred, state.steps_taken = [], [], 0
@@ -112,9 +127,11 @@ def _training_step(trainer, module, optimizers, batch, batch_idx, flags: _Flags)
     return detach(out), state.logs, state.steps_taken, state.deferred
 
 
-def evaluation_step(module, batch, batch_idx, flags):
-    """One batch of ``validate``/``test``/``predict`` (``flags``: trainer, hook, loader idx)."""
-    trainer, hook, dataloader_idx = flags
+def evaluation_step(module, batch_idx, flags, *leaves):
+    """One batch of ``validate``/``test``/``predict`` (``flags``: trainer, hook, loader idx,
+    the batch's structure; ``leaves``: the batch's, see ``flatten``)."""
+    trainer, hook, dataloader_idx, structure = flags
+    batch = jax.tree_util.tree_unflatten(structure, leaves)
     state = module._pl
     state.logs, state.hook = [], hook
     trainer._in_step = True

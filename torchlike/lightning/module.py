@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._tensor import Tensor
+from .._trace_state import CompileParticipant
 from ..nn.modules.module import Module
 
 
@@ -98,7 +99,7 @@ class HyperparametersMixin:
         return self._pl.hparams_initial
 
 
-class LightningModule(HyperparametersMixin, Module):
+class LightningModule(HyperparametersMixin, Module, CompileParticipant):
     """Lightning's ``LightningModule`` on torchlike: override ``training_step``,
     ``configure_optimizers`` and the hooks you need; ``Trainer`` runs them."""
 

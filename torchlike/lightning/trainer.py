@@ -502,6 +502,8 @@ class Trainer:
         """Train ``model``; ``ckpt_path`` ('last' or a path) resumes a run where it stopped."""
         if isinstance(train_dataloaders, LightningDataModule):
             datamodule, train_dataloaders = train_dataloaders, None
+        # a worker's fit that the launching process waits for: its log folders are the launcher's
+        handing_back = self.strategy.processes and _launcher.next_fit(self.loggers)
         self._attach(model, datamodule, "fit")
         train_loader = self._loader(train_dataloaders, "train_dataloader")
         if train_loader is None:
@@ -538,7 +540,6 @@ class Trainer:
                 "`Trainer(compile=False)` runs on one process; with `strategy='ddp'` over "
                 "several processes the training step must be compiled"
             )
-        handing_back = self.strategy.processes and _launcher.next_fit()
         if handing_back:
             _launcher.start_weights(model)
             self.strategy.setup_module(model)
@@ -653,15 +654,11 @@ class Trainer:
         clock = ()
         if _step.reads(code, "current_epoch", True) or _step.reads(code, "global_step", True):
             clock = (self.current_epoch, self.global_step)
-        idx = batch_idx
-        if self.compile:
-            names = code.co_varnames[: code.co_argcount]
-            uses = len(names) > 2 and _step.reads(code, names[2], False)
-            from .. import tensor
-
-            idx = tensor(batch_idx) if uses else 0
-        flags = _step._Flags(self, batch_idx % k == 0, steps, k, clock)
-        out, logs, taken, deferred = self._train_fn(module, batch, idx, flags, *self.optimizers)
+        idx = self._batch_idx_argument(code, batch_idx, training=True)
+        leaves, structure = _step.flatten(batch)
+        n = len(self.optimizers)
+        flags = _step._Flags(self, batch_idx % k == 0, steps, k, clock, structure, n)
+        out, logs, taken, deferred = self._train_fn(module, idx, flags, *self.optimizers, *leaves)
         module._pl.logs, module._pl.deferred = [], []  # the trace's lists hold its tracers
         for fn in deferred:
             fn()
@@ -680,6 +677,20 @@ class Trainer:
         if steps or not module.automatic_optimization:
             self._batches_that_stepped += 1
         return None
+
+    def _batch_idx_argument(self, code, batch_idx: int, training: bool):
+        """``batch_idx`` as a compiled step takes it: 0 when the hook (``code``) does not read it,
+        so that a new index does not compile a new program; when it does, a tensor for
+        ``training_step`` and the Python int for the evaluation hooks (which often branch on
+        it, ``if batch_idx == 0:``, and then compile a program per index)."""
+        if not self.compile:
+            return batch_idx
+        names = code.co_varnames[: code.co_argcount]
+        if len(names) > 2 and _step.reads(code, names[2], False):
+            from .. import tensor
+
+            return tensor(batch_idx) if training else batch_idx
+        return 0
 
     def _update_schedulers(self, interval: str, plateau: bool, idx: int) -> None:
         module = self.lightning_module
@@ -749,11 +760,12 @@ class Trainer:
             ):
                 extra = (loader_idx,) if multiple else ()
                 self._call(f"on_{stage}_batch_start", batch, batch_idx, *extra)
-                flags = (self, hook, loader_idx if multiple else None)
+                leaves, structure = _step.flatten(self.strategy.eval_batch(batch))
+                flags = (self, hook, loader_idx if multiple else None, structure)
+                code = getattr(type(module), hook).__code__
+                idx = self._batch_idx_argument(code, batch_idx, training=False)
                 with no_grad():
-                    out, logs = self._eval_fn(
-                        module, self.strategy.eval_batch(batch), batch_idx, flags
-                    )
+                    out, logs = self._eval_fn(module, idx, flags, *leaves)
                 module._pl.logs = []
                 self._collect(logs, stage, batch)
                 if stage == "predict":
