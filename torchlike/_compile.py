@@ -37,7 +37,7 @@ from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ._tensor import Tensor
-from ._trace_state import Trace, active
+from ._trace_state import CompileParticipant, Trace, active, structure_version
 from .amp.autocast_mode import _active as _amp_region
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.graph import call_pullback, differentiable, record, vjp
@@ -45,14 +45,6 @@ from .random import Generator, default_generator
 
 log = logging.getLogger("torchlike.compile")
 cache_size_limit = 8
-
-_structure_version = [0]
-
-
-def bump_structure_version() -> None:
-    """Called when module or optimizer structure changes: compiled steps re-scan their state."""
-    _structure_version[0] += 1
-
 
 _TENSOR, _VARIABLE, _GENERATOR = 0, 1, 2
 
@@ -102,8 +94,8 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tu
     ids of every object visited (modules and optimizers included); the plain lists and dicts
     on modules that hold modules or tensors (or nothing yet), with what they hold: changing one
     (``self.layers.append(layer)``, ``self.layers[0] = other``) announces nothing, so each call
-    checks them; and the objects met that copy Python-side numbers in before each call
-    (``_compile_sync``: optimizers, grad scalers), wherever they sit (``[opt_g, opt_d]``)."""
+    checks them; and the ``CompileParticipant`` objects met (optimizers, grad scalers), whose
+    ``_compile_sync`` runs before each call, wherever they sit (``[opt_g, opt_d]``)."""
     slots: list[_Slot] = []
     seen: set[int] = set()  # the slots' objects
     visited: set[int] = set()  # every object met, modules and optimizers included
@@ -111,7 +103,7 @@ def _find_state(roots: list[tuple[str, Any]]) -> tuple[list[_Slot], set[int], tu
     syncs: list = []
 
     def sync(obj) -> None:
-        if hasattr(obj, "_compile_sync") and not any(obj is o for o in syncs):
+        if isinstance(obj, CompileParticipant) and not any(obj is o for o in syncs):
             syncs.append(obj)
 
     def add(obj, name: str) -> None:
@@ -216,14 +208,13 @@ def _aval(x) -> Any:
 class CompiledFunction:
     """The callable returned by :func:`compile`."""
 
-    def __init__(self, fn: Callable, *, donate: bool = False, fullgraph: bool = False) -> None:
+    def __init__(self, fn: Callable, *, donate: bool = False) -> None:
         functools.update_wrapper(self, fn)
         self._fn = fn
         self._donate = donate
         self._plans: dict = {}
         self._extra_roots: list[tuple[str, Any]] = []
         self._signatures: list[dict] = []
-        self._call_args = None
         self._grads_unused: set = set()
         self._programs: dict = {}
         self._kinds: dict = {}  # program -> "step" (runs backward itself) or "pure"
@@ -249,7 +240,7 @@ class CompiledFunction:
         structure = (_arg_structure(args, tensors), _arg_structure(kwargs, tensors))
         # Modes that change what the trace records: grad mode and the autocast region.
         modes = (is_grad_enabled(), _amp_region())
-        key = (structure, _structure_version[0], len(self._extra_roots), modes)
+        key = (structure, structure_version[0], len(self._extra_roots), modes)
         plan = self._plans.get(key)
         if plan is not None and any(_contents(c) != held for c, held in plan.guards):
             plan = None  # a plain list of modules changed: scan again
@@ -287,13 +278,13 @@ class CompiledFunction:
             values = [_to_global(v, mesh, batch=i >= n) for i, v in enumerate(values)]
             grads = [_to_global(g, mesh, batch=False) for g in grads]
         keep = _kept_shardings(values)
-        self._call_args = (args, kwargs, slots, plan.known)
+        call = _Call(plan.program, args, kwargs, slots, plan.known)
         try:
             if is_grad_enabled() and self._kinds.get(plan.program) != "step":
                 diff = tuple(i for i, s in enumerate(slots) if s.has_grad and s.obj.requires_grad)
                 if diff and plan.program not in self._kinds:
                     # Trace (not run) once to learn whether the function runs its own backward.
-                    self._jitted.trace(plan.program, keep, values, grads)
+                    self._jitted.trace(call, keep, values, grads)
                 if diff and self._kinds[plan.program] == "pure":
                     if mesh is not None:
                         raise NotImplementedError(
@@ -301,15 +292,15 @@ class CompiledFunction:
                             "over a multi-process DistributedDataParallel; compile the whole "
                             "training step instead"
                         )
-                    return self._call_differentiable(plan.program, slots, values, grads, diff)
+                    return self._call_differentiable(call, values, grads, diff)
             if self._donate:
                 updated = self._updated.get(plan.program)
                 if updated is None:  # trace (not run) once to learn what the step writes
-                    self._jitted.trace(plan.program, keep, values, grads)
+                    self._jitted.trace(call, keep, values, grads)
                     updated = self._updated[plan.program]
                 written = set(updated)
                 out, new_values, new_grads = self._jitted_donating(
-                    plan.program,
+                    call,
                     keep,
                     updated,
                     [values[i] for i in updated],
@@ -317,13 +308,12 @@ class CompiledFunction:
                     grads,
                 )
             else:
-                out, new_values, new_grads = self._jitted(plan.program, keep, values, grads)
+                out, new_values, new_grads = self._jitted(call, keep, values, grads)
         except _Retrace:
             self._plans.clear()
-            self._call_args = None
             return self(*args, **kwargs)
         finally:
-            self._call_args = None
+            call.release()
         if mesh is not None:  # ... and this process's local arrays out
             out, new_values, new_grads = jax.tree.map(_to_local, (out, new_values, new_grads))
         for i, v in new_values.items():
@@ -332,15 +322,16 @@ class CompiledFunction:
             slots[i].set_grad(g)
         return _unpack(out)
 
-    def _call_differentiable(self, program, slots, values, grads, diff):
+    def _call_differentiable(self, call: _Call, values: list, grads: list, diff: tuple):
         """A call whose outputs join the autograd graph: the function has no ``backward`` of its
         own (``compile(model)(x)``), so ``out.backward()`` later must reach the parameters. The
         program returns its outputs and the pullback's residuals; backward is a second program.
         """
-        entry = self._differentiable.get((program, diff))
+        slots = call.slots
+        entry = self._differentiable.get((call.program, diff))
         if entry is None:
-            entry = self._differentiable[(program, diff)] = _Differentiable(self, program, diff)
-        douts, (out, new_values, new_grads), residuals, layout = entry.forward(values, grads)
+            entry = self._differentiable[(call.program, diff)] = _Differentiable(self, diff)
+        douts, (out, new_values, new_grads), residuals, layout = entry.forward(call, values, grads)
         for i, v in new_values.items():
             slots[i].set(v)
         for i, g in new_grads.items():
@@ -364,10 +355,10 @@ class CompiledFunction:
         out = jax.tree.map(link, out, is_leaf=lambda x: isinstance(x, Tensor))
         return _unpack(out)
 
-    def _traced(
-        self, program: _Program, keep: tuple, values: list, grads: list, explain: bool = True
-    ):
-        args, kwargs, slots, known = self._call_args
+    def _traced(self, call: _Call, keep: tuple, values: list, grads: list, explain: bool = True):
+        """The function run on traced ``values`` (and ``.grad`` ``grads``) of ``call.slots``:
+        its output, and the slots' new values and gradients (by index, where they changed)."""
+        program, slots = call.program, call.slots
         if explain:
             self._explain(program, slots, values, grads)
         saved = [
@@ -378,7 +369,7 @@ class CompiledFunction:
             )
             for s in slots
         ]
-        trace = Trace(known | {id(s.obj) for s in slots})
+        trace = Trace(call.known | {id(s.obj) for s in slots})
         active.append(trace)
         try:
             for s, v, g in zip(slots, values, grads):
@@ -386,7 +377,7 @@ class CompiledFunction:
                 if s.has_grad:
                     s.set_grad(g)
             try:
-                out = self._fn(*args, **kwargs)
+                out = self._fn(*call.args, **call.kwargs)
             except (
                 jax.errors.ConcretizationTypeError,
                 jax.errors.TracerBoolConversionError,
@@ -434,13 +425,13 @@ class CompiledFunction:
         return out, new_values, new_grads
 
     def _traced_donating(
-        self, program: _Program, keep: tuple, updated: tuple, donated: list, others: list, grads
+        self, call: _Call, keep: tuple, updated: tuple, donated: list, others: list, grads
     ):
         """``_traced`` with the state the step writes (``updated``) passed apart, donated."""
         values = list(others)
         for i, v in zip(updated, donated):
             values[i] = v
-        out, new_values, new_grads = self._traced(program, keep, values, grads, explain=False)
+        out, new_values, new_grads = self._traced(call, keep, values, grads, explain=False)
         for i, v in zip(updated, donated):  # every donated buffer must be handed back
             new_values.setdefault(i, v)
         return out, new_values, new_grads
@@ -472,6 +463,31 @@ class CompiledFunction:
                     stacklevel=4,
                 )
         self._signatures.append(sig)
+
+
+class _Call:
+    """One call's Python arguments and state slots, handed to the traced function as
+    ``jax.jit``'s static argument. It hashes and compares as its program, so jax.jit's cache is
+    keyed by the program alone (the arguments' structure is part of it); jax.jit keeps static
+    arguments in its cache, so the arguments are released when the call returns."""
+
+    __slots__ = ("program", "args", "kwargs", "slots", "known")
+
+    def __init__(self, program: _Program, args: tuple, kwargs: dict, slots: list, known: set):
+        self.program = program
+        self.args = args
+        self.kwargs = kwargs
+        self.slots = slots
+        self.known = known  # ids of every object the state scan visited
+
+    def release(self) -> None:
+        self.args = self.kwargs = self.slots = self.known = None
+
+    def __hash__(self) -> int:
+        return hash(self.program)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Call) and self.program == other.program
 
 
 class _Plan:
@@ -521,8 +537,9 @@ def _fingerprint(roots: list[tuple[str, Any]]) -> tuple:
     flags, layer options, structure) and each optimizer's static configuration."""
     out = []
     for _, obj in roots:
-        if hasattr(obj, "_compile_static"):
-            out.append(obj._compile_static())
+        static = obj._compile_static() if isinstance(obj, CompileParticipant) else None
+        if static is not None:
+            out.append(static)
         elif isinstance(obj, nnx.Pytree):
             out.append(_ByValue.of(nnx.graphdef(obj)))
     return tuple(out)
@@ -587,9 +604,8 @@ def _global_mesh(roots: list[tuple[str, Any]]):
     for _, obj in roots:
         nodes = (n for _, n in nnx.iter_graph(obj)) if isinstance(obj, nnx.Pytree) else [obj]
         for node in nodes:
-            mesh = getattr(node, "_compile_global_mesh", None)
-            if mesh is not None:
-                return mesh
+            if isinstance(node, CompileParticipant) and node._compile_global_mesh is not None:
+                return node._compile_global_mesh
     return None
 
 
@@ -638,17 +654,16 @@ def _is_plain_tensor(obj) -> bool:
 class _Differentiable:
     """The forward-with-pullback program of a compiled function, and its backward programs."""
 
-    def __init__(self, owner: CompiledFunction, program: _Program, diff: tuple) -> None:
+    def __init__(self, owner: CompiledFunction, diff: tuple) -> None:
         self._owner = owner
-        self._program = program
         self._diff = diff
-        self.forward = jax.jit(self._forward)
+        self.forward = jax.jit(self._forward, static_argnums=0)
         self._backward: dict = {}  # id(pullback treedef) -> (layout, jitted backward)
 
-    def _forward(self, values: list, grads: list):
+    def _forward(self, call: _Call, values: list, grads: list):
         def f(*vals):
             out, new_values, new_grads = self._owner._traced(
-                self._program, None, list(vals), grads, explain=False
+                call, None, list(vals), grads, explain=False
             )
             leaves = jax.tree.leaves(out, is_leaf=lambda x: isinstance(x, Tensor))
             douts = tuple(
@@ -806,7 +821,10 @@ def compile(
     """Compile ``model`` (a function or an ``nn.Module``) into one XLA program per input shape.
 
     PyTorch's arguments are accepted (``backend``, ``mode``, ``dynamic``, ``options`` are ignored:
-    XLA is the only backend). ``donate=True`` lets XLA reuse the buffers of the state the step
+    XLA is the only backend). The function is always one whole program, as with
+    ``fullgraph=True``: where PyTorch would break the graph (Python control flow on a tensor's
+    value, ``.item()``), torchlike raises an error saying what to change, whatever ``fullgraph``
+    says. ``donate=True`` lets XLA reuse the buffers of the state the step
     writes (parameters, optimizer state, buffers: less accelerator memory); arrays taken from that
     state before the call (``w = p.detach()``) become invalid. What the step only reads (the
     batch, hyperparameters) is never donated. Usable as a decorator.
@@ -819,7 +837,7 @@ def compile(
 
         if isinstance(fn, Module):
             return _CompiledModule(fn, donate=donate)
-        return CompiledFunction(fn, donate=donate, fullgraph=fullgraph)
+        return CompiledFunction(fn, donate=donate)
 
     return wrap if model is None else wrap(model)
 

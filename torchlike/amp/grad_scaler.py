@@ -22,6 +22,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from .._tensor import Tensor
+from .._trace_state import CompileParticipant
 
 _READY, _UNSCALED, _STEPPED = 0, 1, 2
 
@@ -30,7 +31,7 @@ class _ScalerState(nnx.Variable):
     """The scale and the growth tracker: arrays a compiled step reads and writes."""
 
 
-class GradScaler(nnx.Pytree):
+class GradScaler(nnx.Pytree, CompileParticipant):
     def __init__(
         self,
         device: str = "cuda",

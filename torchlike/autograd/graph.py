@@ -592,11 +592,16 @@ def _torch(g):
     return jnp.conj(g) if getattr(g, "dtype", None) is not None and g.dtype.kind == "c" else g
 
 
+_TENSOR_GRAD = Tensor.grad  # the property itself
+
+
 def _accumulate(leaf, g) -> None:
     """``leaf.grad += g`` as PyTorch does it: a fresh tensor the first time, then a sum."""
     if g.dtype != leaf._data.dtype:
         g = g.astype(leaf._data.dtype)
-    if _trace_state.active:  # through the property: a compiled step tracks .grad
+    # Through the property when a compiled step tracks .grad, or when the leaf's class has a
+    # setter of its own (a multi-process DDP parameter averages its gradient there).
+    if _trace_state.active or type(leaf).grad is not _TENSOR_GRAD:
         prev = leaf.grad
         leaf.grad = Tensor._wrap(g) if prev is None else Tensor._wrap(_add(prev._data, g))
         return

@@ -40,6 +40,7 @@ from flax import nnx
 
 from .. import _dtype, _trace_state
 from .._tensor import Tensor
+from .._trace_state import CompileParticipant
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import bump_version
 from ..utils.hooks import RemovableHandle
@@ -135,7 +136,7 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     return register_hook(_global_step_post_hooks, hook)
 
 
-class Optimizer(nnx.Pytree):
+class Optimizer(nnx.Pytree, CompileParticipant):
     """Base class of torchlike's optimizers, PyTorch's ``torch.optim.Optimizer``.
 
     A subclass names its update: ``_chain(**hyperparameters, **options)`` returns an Optax

@@ -19,8 +19,8 @@ import jax.numpy as jnp
 from flax import nnx
 
 from ... import _dtype, _trace_state
-from ..._compile import bump_structure_version
 from ..._tensor import Tensor
+from ..._trace_state import bump_structure_version
 from ...autograd.grad_mode import no_grad
 from ...utils.hooks import RemovableHandle
 from ...utils.hooks import register as register_hook

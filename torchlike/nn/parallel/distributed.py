@@ -36,12 +36,13 @@ import numpy as np
 from jax.sharding import Mesh
 
 from ..._tensor import Tensor
+from ..._trace_state import CompileParticipant
 from ..modules.module import Module
 from ..parameter import Parameter
 from .data_parallel import DataParallel
 
 
-class DistributedDataParallel(DataParallel):
+class DistributedDataParallel(DataParallel, CompileParticipant):
     """Args:
         module: the module to train.
         device_ids, output_device, dim: as :class:`DataParallel` (across processes every local
@@ -84,7 +85,7 @@ class DistributedDataParallel(DataParallel):
             _no_sync[0] -= 1
 
     def _scatter(self, x):
-        if getattr(self, "_compile_global_mesh", None) is not None and not _traced(x):
+        if self._compile_global_mesh is not None and not _traced(x):
             return x  # eager across processes: each process computes on its own rows
         return super()._scatter(x)
 
