@@ -150,6 +150,8 @@ def test_symbolic_trace_matches_torch(name):
     assert _graph_summary("torchlike", tl_gm.graph) == _graph_summary("torch", ref_gm.graph)
     assert tl_gm.code == ref_gm.code
     assert str(tl_gm.graph) == str(ref_gm.graph)
+    readable = [gm.print_readable(print_output=False) for gm in (tl_gm, ref_gm)]
+    assert readable[0] == readable[1]
     assert type(tl_gm).__name__ == type(ref_gm).__name__
     assert list(tl_gm.state_dict()) == list(ref_gm.state_dict())
     ref_args, tl_args = _inputs(shapes)

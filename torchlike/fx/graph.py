@@ -489,13 +489,16 @@ class Graph:
     ) -> PythonCode:
         """The source of ``forward`` for this graph (``root_module`` names the module whose
         attributes get_attr/call_module read, ``"self"`` in a GraphModule) and its globals.
-        The annotated forms (``verbose`` and the options that refine it) are not provided."""
+        ``verbose`` adds, before each run of Nodes, a comment with where they were traced from
+        (torchlike records no stack traces: "No stacktrace found", unless a Node's
+        ``stack_trace`` was set). The tensor annotations and the options refining them are not
+        provided."""
         _refuse_annotations(
-            "Graph.python_code", verbose=verbose, include_stride=include_stride,
-            include_device=include_device, colored=colored, expanded_def=expanded_def,
-            record_func=record_func, additional_meta=additional_meta,
+            "Graph.python_code", include_stride=include_stride, include_device=include_device,
+            colored=colored, expanded_def=expanded_def, record_func=record_func,
+            additional_meta=additional_meta,
         )  # fmt: skip
-        return _CodeWriter(self, root_module).write()
+        return _CodeWriter(self, root_module).write(verbose)
 
     def on_generate_code(self, make_transformer: Callable) -> Any:
         raise NotImplementedError("Graph.on_generate_code is not provided by torchlike yet")
@@ -623,7 +626,7 @@ class _CodeWriter:
             return f"{base}[{','.join(self.type_repr(a) for a in args)}]" if args else base
         return self.add_global(_type_repr(t), t)
 
-    def write(self) -> PythonCode:
+    def write(self, verbose: bool = False) -> PythonCode:
         nodes = list(self.graph.nodes)
         self.free_vars: list[str] = []
         self.return_annotation = ""
@@ -635,7 +638,15 @@ class _CodeWriter:
                     last_use[used] = node
                     to_delete.setdefault(node, []).append(used)
         body: list[str] = []
+        summary = None
         for node in nodes:
+            if verbose and node.op not in ("placeholder", "output"):
+                trace = node.stack_trace
+                line = trace.strip().splitlines()[-1].strip() if trace else ""
+                new_summary = f"# {line}" if line else "# No stacktrace found for following nodes"
+                if new_summary != summary:
+                    summary = new_summary
+                    body += ["", summary]
             statement = self.emit(node)
             if statement is None:
                 continue

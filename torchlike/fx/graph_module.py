@@ -39,6 +39,14 @@ def _error_context(frame: traceback.FrameSummary) -> str:
     ])  # fmt: skip
 
 
+def _indent(text: str) -> str:
+    """Indent every line but the first by 4 spaces (blank lines stay empty)."""
+    first, *rest = text.split("\n")
+    if not rest:
+        return text
+    return "\n".join([first] + ["    " + line if line.strip() else "" for line in rest])
+
+
 def _copy_attr(from_module: nn.Module, to_module: nn.Module, target: str) -> None:
     *prefix, field = target.split(".")
     for item in prefix:
@@ -241,22 +249,28 @@ class GraphModule(nn.Module):
         expanded_def: bool = False,
         additional_meta: list[str] | None = None,
     ) -> str:
-        """The module as a class definition around its ``forward`` (printed unless
-        ``print_output`` is False); the annotated forms are not provided."""
+        """The module as a class definition around its verbose ``forward`` (see
+        ``Graph.python_code``), followed by its GraphModule children's; printed unless
+        ``print_output`` is False. The tensor annotations are not provided."""
         _refuse_annotations(
             "GraphModule.print_readable", include_stride=include_stride,
             include_device=include_device, colored=colored, expanded_def=expanded_def,
             additional_meta=additional_meta,
         )  # fmt: skip
-        text = f"class {type(self).__name__}(torch.nn.Module):\n" + "\n".join(
-            "    " + line for line in self.code.strip("\n").split("\n")
-        )
+        text = self._readable(type(self).__name__)
         if print_output:
             print(text)
         return text
 
-    def __repr__(self) -> str:
-        reminder = "\n\n# To see more debug info, please use `graph_module.print_readable()`"
-        return "\n".join([super().__repr__(), self._code, reminder])
+    def _readable(self, name: str) -> str:
+        src = self.graph.python_code(root_module="self", verbose=True).src.lstrip("\n")
+        children = [""] + [
+            child._readable(child_name)
+            for child_name, child in self.named_children()
+            if isinstance(child, GraphModule)
+        ]
+        return _indent(f"class {name}(torch.nn.Module):\n" + src) + _indent("\n".join(children))
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        reminder = "# To see more debug info, please use `graph_module.print_readable()`"
+        return "\n".join([super().__repr__(), self._code, reminder])
