@@ -185,3 +185,16 @@ def install() -> None:
     path = os.environ.get("PYTHONPATH", "")
     if SHIM_DIR not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = SHIM_DIR + (os.pathsep + path if path else "")
+    _pytorch_class_names()
+
+
+def _pytorch_class_names() -> None:
+    """Give the value classes programs print PyTorch's names: ``type(x)`` is ``<class
+    'torch.Tensor'>`` under the runner, as the program's authors saw it. Each class is found
+    under that name here and in child processes (through the shims), so pickles that name it
+    load back (Tensor and dtype pickle through functions; Size and device by name, as PyTorch's
+    do)."""
+    from . import _device, _dtype, _tensor
+
+    for cls in (_tensor.Tensor, _tensor.Size, _dtype.dtype, _device.device):
+        cls.__module__ = "torch"
