@@ -195,6 +195,7 @@ class Tracer(TracerBase):
 
         with symbolic_mode, _torch_ops.Patcher() as patcher:
             fn_globals = fn.__globals__
+            annotations = _annotations(fn)
             fn, args = self._placeholders(fn, is_module, concrete_args)
             orig_call = nn.Module.__call__
             orig_getattr = nn.Module.__getattr__
@@ -218,7 +219,6 @@ class Tracer(TracerBase):
             for module in self._autowrap_search:
                 self._patch_globals(patcher, vars(module))
             result = fn(*args)
-            annotations = _annotations(fn)
             self.create_node(
                 "output", "output", (self.create_arg(result),), {},
                 type_expr=annotations.get("return"),
