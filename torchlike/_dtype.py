@@ -218,3 +218,25 @@ CPP_NAMES = {
     "complex64": "c10::complex<float>",
     "complex128": "c10::complex<double>",
 }
+
+# PyTorch's scalar type names (``ScalarType``): its error messages print them ("expected scalar
+# type Long"), and ``Tensor.type()`` adds ``Tensor`` (``torch.FloatTensor``).
+SCALAR_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
+
+
+def type_name(d: dtype) -> str:
+    """PyTorch's scalar type name of ``d``: ``Float``, ``Long``, ``ComplexFloat``."""
+    return SCALAR_NAMES[d.name]

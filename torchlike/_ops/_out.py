@@ -119,8 +119,8 @@ def _check_dtype(name: str, out: Tensor, result: Tensor, exact) -> None:
         return
     if name in SAME_DTYPE or exact == "same":
         raise RuntimeError(
-            f"Found dtype {inplace._type_name(out.dtype)} but expected "
-            f"{inplace._type_name(result.dtype)}"
+            f"Found dtype {_dtype.type_name(out.dtype)} but expected "
+            f"{_dtype.type_name(result.dtype)}"
         )
     if exact:
         raise RuntimeError(
@@ -130,7 +130,7 @@ def _check_dtype(name: str, out: Tensor, result: Tensor, exact) -> None:
     if name in ("cat", "stack") and not inplace.can_cast(result.dtype, out.dtype):
         raise TypeError(
             "torch.cat(): input types can't be cast to the desired output type "
-            f"{inplace._type_name(out.dtype)}"
+            f"{_dtype.type_name(out.dtype)}"
         )
 
 

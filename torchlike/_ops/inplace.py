@@ -47,14 +47,18 @@ def check_inplace(t: Tensor) -> None:
             raise RuntimeError(_VIEW_OF_LEAF)
 
 
+# The old name, until every module that used it is committed with _dtype.type_name (issue 17).
+_type_name = _dtype.type_name
+
+
 def commit(t: Tensor, out: Tensor) -> Tensor:
     """Rebind ``t`` to ``out`` (cast back to ``t.dtype``), then write through to its base."""
     check_inplace(t)
     if out.dtype is not t.dtype:
         if not can_cast(out.dtype, t.dtype):
             raise RuntimeError(
-                f"result type {_type_name(out.dtype)} can't be cast to the desired output type "
-                f"{_type_name(t.dtype)}"
+                f"result type {_dtype.type_name(out.dtype)} can't be cast to the desired output "
+                f"type {_dtype.type_name(t.dtype)}"
             )
         from .pointwise import _cast
 
@@ -99,20 +103,3 @@ def _write_back(view: Tensor) -> None:
     out = apply(_scatter_into, _COPY_SLICES, (base, index, view))
     base._data = out._data
     base.grad_fn, base._out_index, base.requires_grad = out.grad_fn, out._out_index, True
-
-
-def _type_name(d: _dtype.dtype) -> str:
-    return {
-        "float32": "Float",
-        "float64": "Double",
-        "float16": "Half",
-        "bfloat16": "BFloat16",
-        "int64": "Long",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "bool": "Bool",
-        "complex64": "ComplexFloat",
-        "complex128": "ComplexDouble",
-    }[d.name]

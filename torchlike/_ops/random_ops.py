@@ -17,7 +17,6 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..random import Generator, next_key
-from .inplace import _type_name
 
 
 @functools.partial(jax.jit, static_argnames="dtype")
@@ -29,7 +28,7 @@ def bernoulli(input: Tensor, p=None, *, generator: Generator | None = None, out=
     """0/1 draws with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
     if not input.dtype.is_floating_point:
         raise NotImplementedError(
-            f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_type_name(input.dtype)}'"
+            f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_dtype.type_name(input.dtype)}'"
         )
     probs = input._data if p is None else jnp.full(input._data.shape, p, input.dtype.np)
     host = None if isinstance(probs, jax.core.Tracer) else np.asarray(probs, np.float64)
@@ -63,7 +62,7 @@ def multinomial(
     if not input.dtype.is_floating_point:
         raise RuntimeError(
             f"multinomial only supports floating-point dtypes for input, got: "
-            f"{_type_name(input.dtype)}"
+            f"{_dtype.type_name(input.dtype)}"
         )
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
@@ -121,7 +120,7 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
     check_inplace(self)
     if not self.dtype.is_floating_point:
         raise RuntimeError(
-            f"exponential_ expects floating point dtypes, got: {_type_name(self.dtype)}"
+            f"exponential_ expects floating point dtypes, got: {_dtype.type_name(self.dtype)}"
         )
     return commit(self, Tensor._wrap(_exponential_fn(next_key(generator), self._data, lambd)))
 

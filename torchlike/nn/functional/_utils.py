@@ -6,7 +6,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from ..._ops.inplace import _type_name
+from ..._dtype import type_name
 from ..._tensor import Tensor
 
 _Tracer = jax.core.Tracer
@@ -39,7 +39,7 @@ def _shape(t: Tensor) -> list[int]:
 
 def _require_float(input: Tensor, kernel: str) -> None:
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
 
 
 def _check_expandable(t: Tensor, shape: tuple) -> None:

@@ -15,7 +15,6 @@ from ..._dispatch import apply
 from ..._ops import _out
 from ..._ops import inplace as _inplace
 from ..._ops import pointwise as _pointwise
-from ..._ops.inplace import _type_name
 from ..._ops.pointwise import relu as _relu
 from ..._tensor import Tensor, _wrap_dim
 from ...random import next_key
@@ -89,7 +88,7 @@ def _softmax(input: Tensor, dim, dtype, log: bool, stacklevel: int) -> Tensor:
     if not dt.is_floating_point:
         last = "lastdim_" if dim == max(input.ndim - 1, 0) else ""
         raise NotImplementedError(
-            f"\"{name}_{last}kernel_impl\" not implemented for '{_type_name(dt)}'"
+            f"\"{name}_{last}kernel_impl\" not implemented for '{_dtype.type_name(dt)}'"
         )
     kind = "LogSoftmax" if log else "Softmax"
     return apply(_softmax_fn, kind, (input,), dim=dim, dtype=dt.np, log=log)
@@ -329,7 +328,7 @@ def _check_lambda(input: Tensor, lambd: float) -> None:
     if lambd < 0:
         raise RuntimeError(
             f"lambda must be in range [0, 3.40282e+38] for input dtype "
-            f"{_type_name(input.dtype)}, but found {lambd:g}"
+            f"{_dtype.type_name(input.dtype)}, but found {lambd:g}"
         )
 
 

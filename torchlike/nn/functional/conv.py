@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from ..._dispatch import apply
-from ..._ops.inplace import _type_name
+from ..._dtype import type_name
 from ..._ops.linalg import _autocasting
 from ..._tensor import Tensor
 from ._utils import _ntuple, _pair, _shape
@@ -125,7 +125,7 @@ def _check_conv(input: Tensor, weight: Tensor, n: int, op: str) -> list[int]:
         )
     if input.dtype is not weight.dtype and not _autocasting(input, weight):
         raise RuntimeError(
-            f"expected scalar type {_type_name(input.dtype)} but found {_type_name(weight.dtype)}"
+            f"expected scalar type {type_name(input.dtype)} but found {type_name(weight.dtype)}"
         )
     return _shape(input) if input.ndim == n + 2 else [1] + _shape(input)
 

@@ -13,7 +13,6 @@ import numpy as np
 
 from ... import _dtype
 from ..._dispatch import apply
-from ..._ops.inplace import _type_name
 from ..._ops.pointwise import broadcast_shapes as _broadcast_shapes
 from ..._tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled
@@ -77,11 +76,11 @@ def _pointwise_loss(input, target, weight, size_average, reduce, reduction, squa
         raise ValueError("Weights and input must have the same size.")
     if not dt.is_floating_point:
         if squared:
-            raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_type_name(dt)}'")
+            raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_dtype.type_name(dt)}'")
         if reduction == "mean":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {_type_name(dt)}"
+                f"point or complex dtype. Got: {_dtype.type_name(dt)}"
             )
     if weight is not None:
         name = {"mean": "Div", "sum": "Sum", "none": "Mul"}[reduction]
@@ -167,7 +166,7 @@ def _smooth_loss(input, target, size_average, reduce, reduction, beta, huber):
     dt = _dtype.result_type(input, target)
     if not dt.is_floating_point:
         kernel = "huber_cpu" if huber else "smooth_l1_cpu"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(dt)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.type_name(dt)}'")
     name = "HuberLoss" if huber else "SmoothL1Loss"
     return apply(
         _smooth_l1_fn,
@@ -305,7 +304,7 @@ def _check_class_target(input: Tensor, target: Tensor, weight: Tensor | None) ->
         )
     if target.dtype not in (_dtype.int64, _dtype.uint8):
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_type_name(target.dtype)}"
+            f"expected target dtype to be Long or Byte, but got {_dtype.type_name(target.dtype)}"
         )
     n_classes = input.shape[0 if input.ndim == 1 else 1]
     if weight is not None and weight.numel() != n_classes:
@@ -404,7 +403,7 @@ def cross_entropy(
     if not target.dtype.is_floating_point:
         raise RuntimeError(
             "Expected floating point type for target with class probabilities, got "
-            f"{_type_name(target.dtype)}"
+            f"{_dtype.type_name(target.dtype)}"
         )
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
@@ -482,7 +481,8 @@ def binary_cross_entropy(
         _check_weight_broadcast(weight, target.shape)
     if target.dtype is not input.dtype:
         raise RuntimeError(
-            f"Found dtype {_type_name(target.dtype)} but expected {_type_name(input.dtype)}"
+            f"Found dtype {_dtype.type_name(target.dtype)} but expected "
+            f"{_dtype.type_name(input.dtype)}"
         )
     _check_unit_interval(input, "input")
     _check_unit_interval(target, "target")

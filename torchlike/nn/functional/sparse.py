@@ -8,7 +8,6 @@ from jax import lax
 
 from ... import _dtype
 from ..._dispatch import apply
-from ..._ops.inplace import _type_name
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ._utils import _concrete, _values
@@ -51,7 +50,7 @@ def _check_embedding_indices(input: Tensor, num: int) -> None:
     if input.dtype not in (_dtype.int64, _dtype.int32):
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
-            f"types: Long, Int; but got torch.{_type_name(input.dtype)}Tensor instead (while "
+            f"types: Long, Int; but got torch.{_dtype.type_name(input.dtype)}Tensor instead (while "
             "checking arguments for embedding)"
         )
     if _concrete(input) and input.numel():

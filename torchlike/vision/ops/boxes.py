@@ -27,7 +27,6 @@ from jax import lax
 
 from ... import _dtype
 from ..._dispatch import apply
-from ..._ops.inplace import _type_name
 from ..._tensor import Tensor
 
 _FORMATS = ("xyxy", "xywh", "cxcywh")
@@ -263,7 +262,7 @@ def _check_nms_args(boxes: Tensor, scores: Tensor) -> None:
     if boxes.dtype != scores.dtype:
         raise RuntimeError("dets should have the same type as scores")
     if not boxes.dtype.is_floating_point:
-        raise RuntimeError(f"\"nms_kernel\" not implemented for '{_type_name(boxes.dtype)}'")
+        raise RuntimeError(f"\"nms_kernel\" not implemented for '{_dtype.type_name(boxes.dtype)}'")
 
 
 def _nms(boxes: Tensor, scores: Tensor, idxs, iou_threshold: float) -> Tensor:
