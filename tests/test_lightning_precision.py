@@ -42,7 +42,7 @@ class Classifier(tll.LightningModule):
         return loss
 
     def configure_optimizers(self):
-        return tl.optim.Adam(self.parameters(), lr=3e-3)
+        return tl.optim.Adam(self.parameters(), lr=5e-3)
 
 
 def train(precision: str) -> tuple[Classifier, float]:
@@ -51,7 +51,7 @@ def train(precision: str) -> tuple[Classifier, float]:
     data = tl.utils.data.TensorDataset(tl.from_numpy(X_TRAIN), tl.from_numpy(Y_TRAIN))
     loader = tl.utils.data.DataLoader(data, batch_size=32, shuffle=True)
     trainer = tll.Trainer(
-        max_epochs=3,
+        max_epochs=2,
         precision=precision,
         logger=False,
         enable_checkpointing=False,
