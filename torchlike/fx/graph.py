@@ -681,7 +681,12 @@ def _refuse_annotations(api: str, **options: Any) -> None:
 
 
 def _from_torchlike(obj: Any) -> bool:
-    if not hasattr(obj, "__name__"):
+    """Whether generated code names ``obj`` by its ``torch.`` path (else it is a global of its
+    own: PyTorch's Tensor methods are C descriptors without a module, so they are globals)."""
+    from .._tensor import Tensor
+
+    name = getattr(obj, "__name__", None)
+    if not isinstance(name, str) or getattr(Tensor, name, None) is obj:
         return False
     if _torch_ops.torch_name(obj) is not None:
         return True
