@@ -686,10 +686,12 @@ def _from_torchlike(obj: Any) -> bool:
     from .._tensor import Tensor
 
     name = getattr(obj, "__name__", None)
-    if not isinstance(name, str) or getattr(Tensor, name, None) is obj:
+    if not isinstance(name, str):
         return False
     if _torch_ops.torch_name(obj) is not None:
         return True
+    if getattr(Tensor, name, None) is obj:
+        return False
     module = getattr(obj, "__module__", None) or ""
     return (module == "torchlike" or module.startswith("torchlike.")) and obj is not _device()
 

@@ -32,13 +32,13 @@ def _get_qualified_name(func: Callable[..., Any]) -> str:
     printouts name a call_function's target (PyTorch's spelling for torchlike's functions)."""
     if getattr(builtins, func.__name__, None) is func:
         return func.__name__
+    name = _torch_ops.torch_name(func)
+    if name is not None:
+        return name
     from .._tensor import Tensor
 
     if getattr(Tensor, func.__name__, None) is func:
         return f"torch.Tensor.{func.__name__}"
-    name = _torch_ops.torch_name(func)
-    if name is not None:
-        return name
     module = _module_of(func)
     if module.startswith("torchlike"):
         module = "torch" + module[len("torchlike") :]
