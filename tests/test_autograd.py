@@ -182,6 +182,22 @@ def test_next_functions_lead_to_accumulate_grad():
     same(scenario)
 
 
+def test_grad_fn_lists_every_input_and_calls_like_torch():
+    """Inputs that need no gradient (a constant tensor, a Python number) are None in
+    ``next_functions`` and in what ``grad_fn(*grads)`` returns."""
+
+    def scenario(lib):
+        x, w = leaf(lib, [1.0, 2.0]), lib.tensor([0.5, -1.0])
+        out = []
+        for y in (w * x, x * 2.0, x * x):
+            names = [None if f is None else f.name() for f, _ in y.grad_fn.next_functions]
+            grads = y.grad_fn(lib.ones(2))
+            out.append((names, [None if g is None else g.tolist() for g in grads]))
+        return out
+
+    same(scenario)
+
+
 # -- backward ----------------------------------------------------------------------------------
 
 

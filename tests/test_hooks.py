@@ -1,5 +1,7 @@
 """Tensor hooks and anomaly mode, compared with PyTorch on the same programs."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch as ref
@@ -114,7 +116,9 @@ def test_hook_errors():
 
 def test_anomaly_mode():
     assert tl.is_anomaly_enabled() is False
-    with tl.autograd.detect_anomaly():
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        mode = tl.autograd.detect_anomaly()  # as torch, it warns that it is slow
+    with mode:
         assert tl.is_anomaly_enabled()
         x = tl.tensor([0.0, 1.0], requires_grad=True)
         with pytest.raises(RuntimeError, match="returned nan values"):
@@ -129,6 +133,38 @@ def test_anomaly_mode():
         (x.sqrt() * 0).sum().backward()  # no check: a nan gradient, as torch
         assert np.isnan(x.grad.numpy()).all()
     assert not tl.is_anomaly_enabled()
+
+
+def test_anomaly_names_the_input_position():
+    """The position in PyTorch's message counts every input, those needing no gradient too."""
+    messages = []
+    for lib in (tl, ref):
+        x, w = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([float("nan"), 1.0])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with lib.autograd.detect_anomaly(), pytest.raises(RuntimeError) as err:
+                (w * x).sum().backward()
+        slow = [str(w.message) for w in caught if "Anomaly Detection has been" in str(w.message)]
+        messages.append((str(err.value).splitlines()[0], slow))
+    assert messages[0] == messages[1]
+
+
+def test_every_hook_returns_one_removable_handle_class():
+    """Modules, tensors and optimizers return ``torch.utils.hooks.RemovableHandle``."""
+    for lib in (tl, ref):
+        m = lib.nn.Linear(1, 1)
+        x = lib.ones(1, requires_grad=True)
+        opt = lib.optim.SGD(m.parameters(), lr=0.1)
+        handles = [
+            m.register_forward_hook(lambda *a: None),
+            m.register_full_backward_hook(lambda *a: None),
+            x.register_hook(lambda g: g),
+            opt.register_step_pre_hook(lambda *a: None),
+        ]
+        assert {type(h) for h in handles} == {lib.utils.hooks.RemovableHandle}
+        with handles[0]:
+            assert len(m._forward_hooks if lib is ref else m._hooks.fwd) == 1
+        assert len(m._forward_hooks if lib is ref else m._hooks.fwd) == 0
 
 
 def test_hooks_on_parameters():

@@ -120,9 +120,12 @@ class Node:
         return f"<{self.name()} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        """One gradient per input of the op (None for those that need none), as PyTorch's."""
-        grads = iter(self.pullback(_fill(self, list(grads))))
-        return tuple(next(grads) if m else None for m in self.mask)
+        """The op's backward on output gradients ``grads``: one gradient per input of the op (None
+        for those that need none), as PyTorch's ``grad_fn(*grads)``."""
+        results = iter(self.pullback(_fill(self, [getattr(g, "_data", g) for g in grads])))
+        return tuple(
+            None if not m or (g := next(results)) is None else Tensor._wrap(g) for m in self.mask
+        )
 
 
 class AccumulateGrad:
