@@ -19,13 +19,25 @@ import numpy as np
 import pytest
 import torch as ref
 from _helpers import as_numpy, assert_raises_like_torch
-from module_table import LAYERS
+from module_table import COMPILED_ROWS, FD_ROWS, LAYERS, MODULE_ROWS, ROWS
 from module_table.core import TOL, cases, forward_backward, pair
+from module_table.parity import (
+    check_compiled_matches_eager,
+    check_finite_differences,
+    check_matches_torch,
+    check_state_dict_and_repr,
+)
 
 import torchlike as tl
 
-# PyTorch's performance note for its own 'same' padding with even kernels (it copies the input).
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+pytestmark = [
+    # PyTorch's performance note for its own 'same' padding with even kernels (it copies the input).
+    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning"),
+    # PyTorch's notes that its oneDNN kernels lack LSTM projections and that its nested tensors
+    # (its inference path for padded batches) are a prototype; nothing to do with the tests.
+    pytest.mark.filterwarnings("ignore:LSTM with projections is not supported"),
+    pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors"),
+]
 
 # -- the module registry's rows, eagerly and compiled ----------------------------------------------
 
@@ -68,6 +80,33 @@ def test_state_dict_matches_torch(layer):
 @pytest.mark.parametrize("layer", LAYERS, ids=lambda c: c.id)
 def test_repr_matches_torch(layer):
     assert repr(layer.make(tl)) == repr(layer.make(ref))
+
+
+# -- rows with nested results or functional calls: recurrent, attention, functional layers ------
+
+
+def _row_id(row) -> str:
+    return row.id
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_row_outputs_and_gradients_match_torch(row):
+    check_matches_torch(row)
+
+
+@pytest.mark.parametrize("row", COMPILED_ROWS, ids=_row_id)
+def test_row_compiled_matches_eager(row):
+    check_compiled_matches_eager(row)
+
+
+@pytest.mark.parametrize("row", MODULE_ROWS, ids=_row_id)
+def test_row_state_dict_and_repr_match_torch(row):
+    check_state_dict_and_repr(row)
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=_row_id)
+def test_row_gradients_match_finite_differences(row):
+    check_finite_differences(row)
 
 
 def test_repr_in_a_container_matches_torch():

@@ -20,8 +20,9 @@ The rows live in one module per family, as PyTorch's documentation groups its op
 
 :mod:`.core` holds the row type, dtypes, tolerances and the shared sample generators;
 :mod:`.harness` converts samples and compares results (``assert_same``, ``expect_same_error``).
-The smaller ``torch.*`` tables (``nn.functional`` ops under ``torch.*`` names, in-place forms,
-scatter variants) are in :mod:`.torch_functions`, run by ``test_torch_functions.py``.
+The ``torch.nn.functional`` rows (``Case``, run by ``test_functional.py``) are in
+:mod:`.functional`; the smaller ``torch.*`` tables (``nn.functional`` ops under ``torch.*`` names,
+in-place forms, scatter variants) in :mod:`.torch_functions`, run by ``test_torch_functions.py``.
 
 Adding an op means adding a row to its family: give it samples covering 0-d, empty,
 broadcasting and negative dims where they apply, the dtypes PyTorch's CPU build supports for it,
