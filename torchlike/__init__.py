@@ -39,17 +39,33 @@ from ._tensor_methods import TOP_LEVEL_INPLACE as _TOP_LEVEL_INPLACE
 
 globals().update({_n: getattr(Tensor, _n) for _n in _TOP_LEVEL_INPLACE})  # torch.exp_(x) ...
 multiply, subtract = Tensor.multiply, Tensor.subtract
-from ._ops.misc import *  # noqa: F401,F403,E402
+from ._config import (  # noqa: F401
+    get_default_device,
+    is_inference_mode_enabled,
+    is_warn_always_enabled,
+    set_default_device,
+    set_default_tensor_type,
+    set_flush_denormal,
+    set_warn_always,
+)
+from ._tensor_methods import is_nonzero, is_signed  # noqa: F401
 from ._ops.complex_ops import *  # noqa: F401,F403,E402
 from ._ops.creation import (  # noqa: F401
     arange,
     as_tensor,
+    asarray,
+    bartlett_window,
+    blackman_window,
     empty,
     empty_like,
     eye,
+    fill,
     from_numpy,
     full,
     full_like,
+    hamming_window,
+    hann_window,
+    kaiser_window,
     linspace,
     logspace,
     normal,
@@ -62,24 +78,32 @@ from ._ops.creation import (  # noqa: F401
     randn,
     randn_like,
     randperm,
+    range,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
 )
 from ._ops.indexing import (  # noqa: F401
+    diagonal_scatter,
     gather,
     index_add,
     index_copy,
     index_fill,
+    index_put,
     index_select,
     masked_fill,
+    masked_scatter,
     masked_select,
     nonzero,
     scatter,
     scatter_add,
     scatter_reduce,
+    select_scatter,
+    slice_scatter,
     take,
     take_along_dim,
+    unravel_index,
 )
 from ._ops.linalg import (  # noqa: F401
     addbmm,
@@ -99,15 +123,18 @@ from ._ops.linalg import (  # noqa: F401
     kron,
     logdet,
     matmul,
+    matrix_exp,
     matrix_power,
     mm,
     mv,
     outer,
     pinv as pinverse,
+    renorm,
     slogdet,
     svd_legacy as svd,
     tensordot,
     trace,
+    vander,
     vdot,
 )
 from ._ops.linalg import inv as inverse  # noqa: F401
@@ -136,6 +163,7 @@ from ._ops.sorting import (  # noqa: F401
     cummax,
     cummin,
     histc,
+    histogram,
     isin,
     kthvalue,
     median,
@@ -193,6 +221,31 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "bfloat16": "BFloat16Tensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+    "complex64": "ComplexFloatTensor",
+    "complex128": "ComplexDoubleTensor",
+}
+
+
+def typename(obj) -> str:
+    """``torch.typename``: ``'torch.FloatTensor'`` for a tensor, the qualified type otherwise."""
+    if isinstance(obj, Tensor):
+        return f"torch.{_TYPE_NAMES.get(obj.dtype.name, 'Tensor')}"
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in ("builtins", None) else f"{module}.{name}"
+
+
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     return input.softmax(dim, dtype=dtype)
 
@@ -226,7 +279,7 @@ __version__ = "0.1.0"
 
 
 def __dir__() -> list[str]:
-    from ._ops.nn_aliases import available
+    from .nn.functional._aten_aliases import available
 
     return sorted(set(globals()) | set(available()))
 
@@ -235,7 +288,7 @@ def __getattr__(name: str):
     """A PyTorch name torchlike lacks: say so by name (and not with a confusing later error)."""
     if name.startswith("__"):
         raise AttributeError(f"module 'torchlike' has no attribute '{name}'")
-    from ._ops.nn_aliases import resolve
+    from .nn.functional._aten_aliases import resolve
 
     alias = resolve(name)  # torch.conv2d, torch.dropout ...: nn.functional under ATen names
     if alias is not None:

@@ -10,8 +10,10 @@ compute in float32.
 from __future__ import annotations
 
 import os
+import warnings
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype
@@ -131,3 +133,70 @@ class iinfo:
 
 
 set_float32_matmul_precision("highest")
+
+
+_WARN_ALWAYS = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """Accepted (torchlike's warnings follow Python's ``warnings`` filters either way)."""
+    _WARN_ALWAYS[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _WARN_ALWAYS[0]
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """Accepted; returns False as PyTorch does where the CPU flag is not supported (XLA decides
+    denormal handling per backend)."""
+    return False
+
+
+def is_inference_mode_enabled() -> bool:
+    from .autograd import grad_mode
+
+    return bool(getattr(grad_mode, "is_inference_mode_enabled", lambda: False)())
+
+
+def get_default_device():
+    """The device new tensors are created on (JAX's default device)."""
+    from ._device import of_array
+
+    return of_array(jnp.zeros(()))
+
+
+def set_default_device(device) -> None:
+    """Create new tensors on ``device`` (``'cpu'``, ``'cuda'``...): sets JAX's default device;
+    ``None`` restores JAX's own choice."""
+    from ._device import device as _device
+
+    jax.config.update(
+        "jax_default_device", None if device is None else _device(device).jax_device()
+    )
+
+
+def set_default_tensor_type(t) -> None:
+    """Deprecated in PyTorch (and warned about the same way): sets the default float dtype from
+    ``torch.FloatTensor`` / ``torch.DoubleTensor`` (or their names)."""
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
+    name = t if isinstance(t, str) else getattr(t, "__name__", None)
+    dt = getattr(t, "_dtype", None)
+    if dt is None:
+        names = {
+            "torch.FloatTensor": _dtype.float32,
+            "torch.DoubleTensor": _dtype.float64,
+            "FloatTensor": _dtype.float32,
+            "DoubleTensor": _dtype.float64,
+        }
+        if name not in names:
+            raise TypeError(f"invalid type: '{t}'")
+        dt = names[name]
+    if dt not in (_dtype.float32, _dtype.float64):
+        raise TypeError("only floating-point types are supported as the default type")
+    _dtype.set_default_dtype(dt)

@@ -400,20 +400,38 @@ for _name in "conj conj_physical resolve_conj resolve_neg is_conj angle".split()
     setattr(Tensor, _name, getattr(complex_ops, _name))
 
 
-# -- smaller methods (torchlike/_ops/misc.py) and predicates ---------------------------------------
-from ._ops import misc  # noqa: E402
+# -- smaller methods and predicates -------------------------------------------------------------
 
-for _name in "cov corrcoef i0 ldexp frexp nextafter igamma igammac matrix_exp renorm".split():
-    setattr(Tensor, _name, getattr(misc, _name))
-for _name in "i0 ldexp igamma igammac renorm nextafter".split():
-    setattr(Tensor, _name + "_", inplace_of(getattr(misc, _name)))
-Tensor.polygamma = lambda self, n: misc.polygamma(n, self)
-Tensor.polygamma_ = lambda self, n: commit(self, misc.polygamma(n, self))
-Tensor.mvlgamma = lambda self, p: misc.mvlgamma(self, p)
-Tensor.mvlgamma_ = lambda self, p: commit(self, misc.mvlgamma(self, p))
-Tensor.is_signed = misc.is_signed
-Tensor.is_nonzero = misc.is_nonzero
-Tensor.is_same_size = misc.is_same_size
+
+def is_signed(input: Tensor) -> bool:
+    return input.dtype.name not in ("uint8", "bool")
+
+
+def is_nonzero(input: Tensor) -> bool:
+    if input.numel() == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    if input.numel() > 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input.item() != 0)
+
+
+for _module, _names in (
+    (reduction, "cov corrcoef"),
+    (pointwise, "i0 ldexp frexp nextafter igamma igammac"),
+    (linalg, "matrix_exp renorm"),
+):
+    for _name in _names.split():
+        setattr(Tensor, _name, getattr(_module, _name))
+for _name in "i0 ldexp igamma igammac nextafter".split():
+    setattr(Tensor, _name + "_", inplace_of(getattr(pointwise, _name)))
+Tensor.renorm_ = inplace_of(linalg.renorm)
+Tensor.polygamma = lambda self, n: pointwise.polygamma(n, self)
+Tensor.polygamma_ = lambda self, n: commit(self, pointwise.polygamma(n, self))
+Tensor.mvlgamma = lambda self, p: pointwise.mvlgamma(self, p)
+Tensor.mvlgamma_ = lambda self, p: commit(self, pointwise.mvlgamma(self, p))
+Tensor.is_signed = is_signed
+Tensor.is_nonzero = is_nonzero
+Tensor.is_same_size = shape.is_same_size
 Tensor.is_cpu = property(lambda self: self.device.type == "cpu")
 Tensor.is_xpu = property(lambda self: self.device.type == "xpu")
 Tensor.is_mps = property(lambda self: self.device.type == "mps")
@@ -486,11 +504,21 @@ def _prelu(self: Tensor, weight: Tensor) -> Tensor:
 
 Tensor.prelu = _prelu
 
-for _name in """select_scatter slice_scatter diagonal_scatter masked_scatter index_put hardshrink
-    histogram split_with_sizes unsafe_split unsafe_chunk""".split():
-    setattr(Tensor, _name, getattr(misc, _name))
-Tensor.masked_scatter_ = inplace_of(misc.masked_scatter)
-Tensor.index_put_ = inplace_of(misc.index_put)
+
+def _hardshrink(self: Tensor, lambd: float = 0.5) -> Tensor:
+    from .nn import functional as F
+
+    return F.hardshrink(self, lambd)
+
+
+Tensor.hardshrink = _hardshrink
+for _name in "select_scatter slice_scatter diagonal_scatter masked_scatter index_put".split():
+    setattr(Tensor, _name, getattr(indexing, _name))
+for _name in "split_with_sizes unsafe_split unsafe_chunk".split():
+    setattr(Tensor, _name, getattr(shape, _name))
+Tensor.histogram = sorting.histogram
+Tensor.masked_scatter_ = inplace_of(indexing.masked_scatter)
+Tensor.index_put_ = inplace_of(indexing.index_put)
 
 
 def _put_fn(x, index, source, accumulate):

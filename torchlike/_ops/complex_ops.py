@@ -15,13 +15,9 @@ import jax.numpy as jnp
 from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
-from . import creation
+from .creation import _t
 
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128", "float16": "complex64"}
-
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else creation.tensor(x)
 
 
 def _check_complex(x: Tensor, what: str) -> None:
@@ -138,5 +134,9 @@ def angle(input: Tensor) -> Tensor:
     return apply(jnp.angle, "Angle", (input,))
 
 
+def is_complex(input: Tensor) -> bool:
+    return input.dtype.is_complex
+
+
 __all__ = """complex polar real imag view_as_real view_as_complex conj conj_physical
-    resolve_conj resolve_neg is_conj angle""".split()
+    resolve_conj resolve_neg is_conj angle is_complex""".split()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from collections.abc import Sequence
 
 import jax
@@ -432,3 +433,162 @@ def normal(
         )
     z = randn(size_arg("normal", (size,)), generator=generator, dtype=dtype)
     return _finish((z._data * std + mean).astype(z._data.dtype), requires_grad, device)
+
+
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+def _floating(x) -> Tensor:
+    x = _t(x)
+    if x.dtype.is_floating_point or x.dtype.is_complex:
+        return x
+    return x.to(_dtype.get_default_dtype())
+
+
+# -- asarray, fill, range, scalar_tensor -----------------------------------------------------------
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """``torch.asarray``: a tensor given as is (or cast) shares it; otherwise a new tensor."""
+    if isinstance(obj, Tensor) and not copy:
+        out = obj if dtype is None else obj.to(dtype)
+    elif isinstance(obj, Tensor):
+        out = obj.clone() if dtype is None else obj.to(dtype).clone()
+    else:
+        out = as_tensor(obj, dtype=dtype)
+    if device is not None:
+        out = out.to(device)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """``torch.fill``: a new tensor like ``input`` filled with ``value``."""
+    return input.clone().fill_(value)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
+    """``torch.range`` (deprecated, as in PyTorch): ``end`` is included; default float dtype."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its "
+        "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+        "which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if end is None:
+        start, end = 0, start
+    n = int(math.floor((end - start) / step)) + 1
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    arr = jnp.asarray(start + np.arange(n) * step, dt.np)
+    return _finish(arr, requires_grad, device)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    return tensor(s, dtype=dt, device=device, requires_grad=requires_grad)
+
+
+# -- window functions ------------------------------------------------------------------------------
+
+
+def _window(n: int, periodic: bool, dtype, fn, device=None, requires_grad=False) -> Tensor:
+    t = _window_values(n, periodic, dtype, fn)
+    return _finish(t._data, requires_grad, device)
+
+
+def _window_values(n: int, periodic: bool, dtype, fn) -> Tensor:
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f"window function expects floating point dtypes, got: {dt}")
+    if n < 0:
+        raise RuntimeError(f"window_length must be non-negative, got {n}")
+    if n == 0:
+        return Tensor._wrap(jnp.zeros((0,), dt.np))
+    if n == 1:
+        return Tensor._wrap(jnp.ones((1,), dt.np))
+    m = n + 1 if periodic else n
+    k = np.arange(n, dtype=np.float64)
+    return Tensor._wrap(jnp.asarray(fn(k, m), dt.np))
+
+
+def hann_window(
+    window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    return _window(
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: 0.5 - 0.5 * np.cos(2 * np.pi * k / (m - 1)),
+        device,
+        requires_grad,
+    )
+
+
+def hamming_window(
+    window_length: int,
+    periodic: bool = True,
+    alpha: float = 0.54,
+    beta: float = 0.46,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    return _window(
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: alpha - beta * np.cos(2 * np.pi * k / (m - 1)),
+        device,
+        requires_grad,
+    )
+
+
+def blackman_window(
+    window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    return _window(
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: (
+            0.42 - 0.5 * np.cos(2 * np.pi * k / (m - 1)) + 0.08 * np.cos(4 * np.pi * k / (m - 1))
+        ),
+        device,
+        requires_grad,
+    )
+
+
+def bartlett_window(
+    window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    return _window(
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: 1 - np.abs(2 * k / (m - 1) - 1),
+        device,
+        requires_grad,
+    )
+
+
+def kaiser_window(
+    window_length: int,
+    periodic: bool = True,
+    beta: float = 12.0,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    return _window(
+        window_length,
+        periodic,
+        dtype,
+        lambda k, m: np.i0(beta * np.sqrt(1 - (2 * k / (m - 1) - 1) ** 2)) / np.i0(beta),
+        device,
+        requires_grad,
+    )

@@ -26,6 +26,7 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor, set_view
 from . import inplace
+from .creation import _t
 
 _ARRAY = "A"  # marks the place of a dynamic index array in an encoded index
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -715,3 +716,145 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         )
     _check_bounds(index._data, input.numel(), 0)
     return apply(_take_fn, "Take", (input, index))
+
+
+def unravel_index(indices, shape) -> tuple[Tensor, ...]:
+    indices = _t(indices)
+    if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype.name == "bool":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    out = jnp.unravel_index(indices._data.astype(jnp.int64), shape)
+    return tuple(Tensor._wrap(o.astype(jnp.int64)) for o in out)
+
+
+# -- scatter-style ops -----------------------------------------------------------------------------
+
+
+def _index_of(x, dim, index):
+    return (slice(None),) * dim + (index,)
+
+
+def _select_scatter_fn(x, src, dim, index):
+    return x.at[_index_of(x, dim, index)].set(src.astype(x.dtype))
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``."""
+    dim = dim % input.ndim
+    size = input.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {dim}"
+        )
+    expected = tuple(s for i, s in enumerate(input.shape) if i != dim)
+    if tuple(src.shape) != expected:
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(expected)}"
+        )
+    return apply(_select_scatter_fn, "SelectScatter", (input, src), dim=dim, index=index % size)
+
+
+def _slice_scatter_fn(x, src, dim, start, end, step):
+    return x.at[_index_of(x, dim, slice(start, end, step))].set(src.astype(x.dtype))
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1):
+    """``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
+    dim = dim % input.ndim
+    expected = list(input.shape)
+    expected[dim] = len(np.arange(input.shape[dim])[slice(start, end, step)])
+    if list(src.shape) != expected:
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {expected}"
+        )
+    return apply(
+        _slice_scatter_fn, "SliceScatter", (input, src), dim=dim, start=start, end=end, step=step
+    )
+
+
+def _diagonal_index(shape, offset, dim1, dim2):
+    n = min(shape[dim1] - max(-offset, 0), shape[dim2] - max(offset, 0))
+    k = np.arange(max(n, 0))
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+def _diagonal_scatter_fn(x, src, offset, dim1, dim2):
+    rows, cols = _diagonal_index(x.shape, offset, dim1, dim2)
+    moved = jnp.moveaxis(x, (dim1, dim2), (-2, -1))
+    moved = moved.at[..., rows, cols].set(src.astype(x.dtype))
+    return jnp.moveaxis(moved, (-2, -1), (dim1, dim2))
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """``input`` with ``input.diagonal(offset, dim1, dim2)`` replaced by ``src``."""
+    dim1, dim2 = dim1 % input.ndim, dim2 % input.ndim
+    expected = tuple(input.diagonal(offset, dim1, dim2).shape)
+    if tuple(src.shape) != expected:
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(expected)}"
+        )
+    return apply(
+        _diagonal_scatter_fn, "DiagonalScatter", (input, src), offset=offset, dim1=dim1, dim2=dim2
+    )
+
+
+def _masked_scatter_fn(x, mask, source):
+    mask = jnp.broadcast_to(mask, x.shape).reshape(-1)
+    pos = jnp.clip(jnp.cumsum(mask) - 1, 0, max(source.size - 1, 0))
+    vals = source.reshape(-1)[pos] if source.size else jnp.zeros_like(x.reshape(-1))
+    return jnp.where(mask, vals.astype(x.dtype), x.reshape(-1)).reshape(x.shape)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """Where ``mask`` is True, the next element of ``source`` (in row-major order)."""
+    if mask.dtype.name != "bool":
+        raise RuntimeError(
+            f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype}"
+        )
+    if input.dtype is not source.dtype:
+        raise RuntimeError(
+            f"masked_scatter: expected self and source to have same dtypes but got "
+            f"{input.dtype} and {source.dtype}"
+        )
+    return apply(_masked_scatter_fn, "MaskedScatter", (input, mask, source))
+
+
+def _index_put_fn(x, values, *index, none_at, accumulate):
+    it = iter(index)
+    idx = tuple(
+        slice(None) if i in none_at else next(it) for i in np.arange(len(none_at) + len(index))
+    )
+    ref = x.at[idx]
+    values = values.astype(x.dtype)
+    return ref.add(values) if accumulate else ref.set(values)
+
+
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """``input[indices] = values`` (``+=`` with ``accumulate``) as a new tensor; ``indices`` is
+    a tuple of integer or bool tensors (``None`` for a full slice). Bool indices need concrete
+    values (as ``nonzero``). With repeated indices and ``accumulate=False`` which value lands is
+    unspecified (as in PyTorch) and only that one receives a gradient."""
+    arrays, none_at = [], []
+    for i, ix in enumerate(indices):
+        if ix is None:
+            none_at.append(i)
+            continue
+        ix = _t(ix)
+        if ix.dtype.name in ("bool", "uint8"):
+            arrays.extend(Tensor._wrap(a) for a in jnp.nonzero(ix._data))
+        elif ix.dtype.is_floating_point:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        else:
+            arrays.append(ix)
+    values = _t(values)
+    return apply(
+        _index_put_fn,
+        "IndexPut",
+        (input, values, *arrays),
+        none_at=tuple(none_at),
+        accumulate=bool(accumulate),
+    )

@@ -12,10 +12,12 @@ from collections import namedtuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
+from .creation import _floating
 
 
 def _autocasting(a: Tensor, b: Tensor) -> bool:
@@ -766,3 +768,37 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     broadcast_shapes(_shape(input), _shape(other))
     p = float(p)
     return apply(_dist_fn, "Dist", (input, other), p=2 if p == 2.0 else p)
+
+
+def _vander_fn(x, n, increasing):
+    powers = jnp.arange(n)
+    powers = powers if increasing else powers[::-1]
+    return x[:, None] ** powers.astype(x.dtype)
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    if x.dtype.name == "bool" or x.dtype.name in ("int32", "int16", "int8", "uint8"):
+        x = x.to(_dtype.int64)
+    n = x.shape[0] if N is None else int(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    return apply(_vander_fn, "Vander", (x,), n=n, increasing=bool(increasing))
+
+
+def _renorm_fn(x, p, maxnorm, dim):
+    axes = tuple(i for i in np.arange(x.ndim) if i != dim)
+    norms = jnp.sum(jnp.abs(x) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    scale = jnp.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return x * scale.astype(x.dtype)
+
+
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` is scaled down to it."""
+    dim = dim % input.ndim
+    return apply(_renorm_fn, "Renorm", (input, p, maxnorm), dim=dim)
+
+
+def matrix_exp(input: Tensor) -> Tensor:
+    return apply(jax.scipy.linalg.expm, "LinalgMatrixExp", (_floating(input),))

@@ -17,6 +17,7 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
 from . import inplace
+from .creation import _floating, _t
 
 Number = (int, float, bool, complex, np.number)
 
@@ -876,3 +877,77 @@ def positive(input: Tensor) -> Tensor:
     if input.dtype is _dtype.bool_:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
+
+
+# -- special functions -----------------------------------------------------------------------------
+
+
+def i0(input) -> Tensor:
+    return apply(jax.scipy.special.i0, "I0", (_floating(input),))
+
+
+def _ldexp_fn(x, e):
+    return x * jnp.exp2(e.astype(x.dtype))
+
+
+def ldexp(input, other) -> Tensor:
+    """``input * 2**other``."""
+    input = _floating(input)
+    return apply(_ldexp_fn, "Ldexp", (input, _t(other)))
+
+
+def frexp(input: Tensor):
+    """``(mantissa, exponent)`` with ``mantissa`` in (-1, 1) and an int32 exponent."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"torch.frexp() only supports floating-point dtypes, but got {input.dtype}".replace(
+                "torch.", ""
+            )
+        )
+    m, e = jnp.frexp(input._data)
+    return Tensor._wrap(m), Tensor._wrap(e.astype(jnp.int32))
+
+
+def nextafter(input: Tensor, other) -> Tensor:
+    return Tensor._wrap(jnp.nextafter(input._data, _t(other)._data.astype(input._data.dtype)))
+
+
+def _polygamma_fn(x, n):
+    return jax.scipy.special.polygamma(n, x)
+
+
+def polygamma(n: int, input) -> Tensor:
+    return apply(_polygamma_fn, "Polygamma", (_floating(input),), n=int(n))
+
+
+def _mvlgamma_fn(x, p):
+    return jax.scipy.special.multigammaln(x, p)
+
+
+def mvlgamma(input, p: int) -> Tensor:
+    input = _floating(input)
+    if not isinstance(input._data, jax.core.Tracer) and bool((input._data <= (p - 1) / 2).any()):
+        raise RuntimeError("All elements must be greater than (p-1)/2")
+    return apply(_mvlgamma_fn, "Mvlgamma", (input,), p=int(p))
+
+
+def _gammainc_fn(a, x):
+    return jax.scipy.special.gammainc(a, x)
+
+
+def _gammaincc_fn(a, x):
+    return jax.scipy.special.gammaincc(a, x)
+
+
+def igamma(input, other) -> Tensor:
+    """Regularised lower incomplete gamma; PyTorch has no gradient for it either (w.r.t. a)."""
+    return apply(_gammainc_fn, "Igamma", (_floating(input), _floating(other)))
+
+
+def igammac(input, other) -> Tensor:
+    return apply(_gammaincc_fn, "Igammac", (_floating(input), _floating(other)))

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor, _wrap_dim
+from .creation import _floating
 from .inplace import _type_name
 
 values_indices = {
@@ -431,3 +432,94 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
         raise RuntimeError(f"order must be non-negative but got {n}")
     d = _wrap_dim(dim, input.ndim)
     return apply(_diff_fn, "Diff", (input, prepend, append), n=int(n), dim=d)
+
+
+# -- statistics and integration --------------------------------------------------------------------
+
+
+def _cov_fn(x, fw, aw, correction):
+    x = x if x.ndim == 2 else x.reshape(1, -1)
+    n = x.shape[1]
+    w = None
+    if fw is not None:
+        w = fw.astype(x.dtype)
+    if aw is not None:
+        w = aw.astype(x.dtype) if w is None else w * aw.astype(x.dtype)
+    if w is None:
+        mean = x.mean(axis=1, keepdims=True)
+        norm = n - correction
+    else:
+        wsum = w.sum()
+        mean = (x * w).sum(axis=1, keepdims=True) / wsum
+        if correction == 0:
+            norm = wsum
+        elif aw is None:
+            norm = wsum - correction
+        else:
+            norm = wsum - correction * (w * aw.astype(x.dtype)).sum() / wsum
+    xm = x - mean
+    xw = xm if w is None else xm * w
+    c = xw @ jnp.conj(xm).T / jnp.maximum(norm, 0)
+    return c.reshape(()) if c.size == 1 else c
+
+
+def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """``torch.cov``: rows are variables, columns observations (a 1-D input is one variable)."""
+    input = _floating(input)
+    if input.ndim > 2:
+        raise ValueError(
+            f"cov(): expected input to have two or fewer dimensions but got an input "
+            f"with {input.ndim} dimensions"
+        )
+    return apply(_cov_fn, "Cov", (input, fweights, aweights), correction=int(correction))
+
+
+def _corrcoef_fn(x):
+    c = _cov_fn(x, None, None, 1)
+    if c.ndim == 0:
+        return c / c
+    d = jnp.sqrt(jnp.diagonal(c).real)
+    c = c / d[:, None] / d[None, :]
+    return jnp.clip(c, -1, 1) if not jnp.iscomplexobj(c) else c
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    return apply(_corrcoef_fn, "Corrcoef", (_floating(input),))
+
+
+def _trapz_fn(y, x, dx, dim):
+    y = jnp.moveaxis(y, dim, -1)
+    avg = (y[..., 1:] + y[..., :-1]) / 2
+    if x is None:
+        return (avg * dx).sum(-1)
+    x = jnp.moveaxis(x, dim if x.ndim == y.ndim else -1, -1)
+    return (avg * jnp.diff(x, axis=-1)).sum(-1)
+
+
+def _cumtrapz_fn(y, x, dx, dim):
+    y = jnp.moveaxis(y, dim, -1)
+    avg = (y[..., 1:] + y[..., :-1]) / 2
+    if x is None:
+        out = jnp.cumsum(avg * dx, -1)
+    else:
+        x = jnp.moveaxis(x, dim if x.ndim == y.ndim else -1, -1)
+        out = jnp.cumsum(avg * jnp.diff(x, axis=-1), -1)
+    return jnp.moveaxis(out, -1, dim)
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """``torch.trapezoid(y, x=None, *, dx=1, dim=-1)`` (``x`` may be spacing as a number)."""
+    y = _floating(y)
+    if x is not None and not isinstance(x, Tensor):
+        x, dx = None, x
+    return apply(_trapz_fn, "Trapezoid", (y, x, 1.0 if dx is None else dx), dim=dim)
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    y = _floating(y)
+    if x is not None and not isinstance(x, Tensor):
+        x, dx = None, x
+    return apply(_cumtrapz_fn, "CumulativeTrapezoid", (y, x, 1.0 if dx is None else dx), dim=dim)

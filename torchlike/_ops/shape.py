@@ -731,3 +731,43 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
     """The ``(2, N)`` coordinates of the upper triangle of a ``row`` x ``col`` matrix."""
     out = _triangle_indices(row, col, offset, True, dtype)
     return out if device is None else out.to(device)
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    return tuple(input.shape) == tuple(other.shape)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """All length-``r`` combinations of the elements of a 1-D tensor, one per row."""
+    import itertools
+
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._wrap(jnp.zeros((0,), input._data.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(np.arange(input.shape[0]), r)), np.int64).reshape(-1, r)
+    return input[Tensor._wrap(jnp.asarray(idx))]
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    if sum(split_sizes) != input.shape[dim]:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {input.shape[dim]} (input "
+            f"tensor's size at dimension {dim}), but got split_sizes={list(split_sizes)}"
+        )
+    return input.split(list(split_sizes), dim)
+
+
+def unsafe_split(input: Tensor, split_size, dim: int = 0) -> tuple:
+    return input.split(split_size, dim)
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    return input.chunk(chunks, dim)

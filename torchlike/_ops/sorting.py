@@ -467,3 +467,22 @@ def argwhere(input: Tensor) -> Tensor:
     from .indexing import nonzero
 
     return nonzero(input)
+
+
+def histogram(input: Tensor, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+    """``(hist, bin_edges)``, as ``torch.histogram`` (float inputs; needs concrete values)."""
+    from collections import namedtuple
+
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"torch.histogram: input tensor and bins tensors should have the same dtype, but got "
+            f"input {input.dtype.name} and bins float"
+        )
+    dt = input._data.dtype
+    b = np.asarray(bins._data) if isinstance(bins, Tensor) else int(bins)
+    w = None if weight is None else np.asarray(weight._data)
+    hist, edges = np.histogram(
+        np.asarray(input._data), bins=b, range=range, weights=w, density=density
+    )
+    result = namedtuple("histogram", ["hist", "bin_edges"])
+    return result(Tensor._wrap(jnp.asarray(hist, dt)), Tensor._wrap(jnp.asarray(edges, dt)))
