@@ -20,11 +20,6 @@ from .creation import _t
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128", "float16": "complex64"}
 
 
-def _check_complex(x: Tensor, what: str) -> None:
-    if not x.dtype.is_complex:
-        raise RuntimeError(f"{what} is not implemented for tensors with non-complex dtypes.")
-
-
 def complex(real: Tensor, imag: Tensor, *, out=None) -> Tensor:  # noqa: A001
     """``torch.complex``: ``real + i·imag`` from two float tensors of one dtype."""
     real, imag = _t(real), _t(imag)

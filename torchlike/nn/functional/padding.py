@@ -12,11 +12,6 @@ from ..._tensor import Tensor
 from ._utils import _shape
 
 _JNP_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-_PAD_NAMES = {
-    "constant": "ConstantPadNd",
-    "reflect": "ReflectionPad",
-    "replicate": "ReplicationPad",
-}
 _NON_CONSTANT_PAD_HELP = (
     "Supported combinations for non-constant padding:\n"
     "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
