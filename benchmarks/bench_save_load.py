@@ -6,7 +6,7 @@ weights, biases, running statistics and int64 counters). Rows, each timed as the
 
 * ``torch .pt``: real ``torch.save`` / ``torch.load(weights_only=True)``;
 * ``torchlike .pt``: ``torchlike.save(sd, "x.pt")`` (PyTorch's zip format) / ``torchlike.load``;
-* ``torchlike orbax``: ``torchlike.save(sd, "x")`` (an Orbax checkpoint directory) / load;
+* ``torchlike orbax``: ``torchlike.save(sd, "x", format="orbax")`` (an Orbax directory) / load;
 * ``torchlike safetensors``: ``torchlike.save(sd, "x.safetensors")`` / load.
 
 A save ends when the file is complete and renamed into place; a load ends when every tensor is
@@ -85,7 +85,7 @@ def main() -> None:
     rows = {
         "torch .pt": ("x.pt", lambda p: torch.save(theirs, p), torch_load),
         "torchlike .pt": ("y.pt", lambda p: tl.save(ours, p), torchlike_load),
-        "torchlike orbax": ("y_orbax", lambda p: tl.save(ours, p), torchlike_load),
+        "torchlike orbax": ("y_orbax", lambda p: tl.save(ours, p, format="orbax"), torchlike_load),
         "torchlike safetensors": (
             "y.safetensors",
             lambda p: tl.save(dict(ours), p),

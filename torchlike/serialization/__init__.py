@@ -4,17 +4,19 @@ Three formats, one object model. Whatever is saved (state dicts, nested dicts/li
 tensors, numbers and strings, whole modules) is pickled in PyTorch's own vocabulary with the
 arrays kept out of the pickle; the format decides where the arrays go:
 
-* ``"orbax"`` (torchlike's default): an Orbax checkpoint *directory*; arrays are TensorStore arrays
-  (restorable sharded), writes are atomic (Orbax commits a temporary directory by renaming it).
-* ``"torch"``: PyTorch's zip file, which real ``torch.load(path, weights_only=True)`` reads.
+* ``"torch"`` (the default): PyTorch's zip file, which real ``torch.load(path,
+  weights_only=True)`` reads.
+* ``"orbax"`` (only when asked for, ``format="orbax"``): an Orbax checkpoint *directory*; arrays
+  are TensorStore arrays (restorable sharded), writes are atomic (Orbax commits a temporary
+  directory by renaming it).
 * ``"safetensors"``: a flat ``{name: tensor}`` dict, nothing else.
 
-``save`` picks the format from the path when ``format`` is not given: ``.pt``, ``.pth`` and
-``.bin`` (and file objects) mean ``"torch"``, as a PyTorch user writing ``torch.save(sd,
-"model.pt")`` expects a file PyTorch can read; ``.safetensors`` means ``"safetensors"``; any other
-path is an Orbax directory. ``load`` recognises the format from the file itself. Every format
-writes atomically: a file is written under a temporary name and renamed into place; an existing
-Orbax directory is swapped with the new one in one ``renameat2`` call (Linux).
+``save`` picks the format from the path when ``format`` is not given: a path ending in
+``.safetensors`` means ``"safetensors"``; any other path (``"model.pt"``, ``"last.ckpt"``,
+``"weights"``) and any file object get ``"torch"``, a single file at exactly that path, as
+``torch.save`` writes whatever the name. ``load`` recognises the format from the file itself.
+Every format writes atomically: a file is written under a temporary name and renamed into place;
+an existing Orbax directory is swapped with the new one in one ``renameat2`` call (Linux).
 
 Loading is PyTorch's. With ``weights_only=True`` (the default, as in PyTorch since 2.6) pickles
 are read by an unpickler that resolves globals only from PyTorch's weights-only allow-list
@@ -70,7 +72,6 @@ __all__ = [
 ]
 
 _FORMATS = ("orbax", "torch", "safetensors")
-_TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 
 
 def save(
@@ -89,7 +90,8 @@ def save(
         obj: a tensor, a state dict, nested dicts/lists/tuples of tensors, numbers and
             strings, or a whole module.
         f: a path, or a binary file object (then the torch format).
-        format: ``"orbax"``, ``"torch"`` or ``"safetensors"``; by default from ``f``'s suffix.
+        format: ``"torch"``, ``"safetensors"`` or ``"orbax"`` (a directory); by default
+            ``"safetensors"`` for a path ending in ``.safetensors``, else ``"torch"``.
         _disable_byteorder_record: accepted as PyTorch's, whose 2.13 archive writer records the
             byte order whatever this says; so does torchlike's.
 
@@ -222,12 +224,9 @@ def _load_file(fh: IO[bytes], where) -> Any:
 def _format_of(f) -> str:
     if not isinstance(f, (str, os.PathLike)):
         return "torch"
-    name = os.fspath(f).lower()
-    if name.endswith(_TORCH_SUFFIXES):
-        return "torch"
-    if name.endswith(".safetensors"):
+    if os.fspath(f).lower().endswith(".safetensors"):
         return "safetensors"
-    return "orbax"
+    return "torch"
 
 
 def _placement(map_location: Any):
