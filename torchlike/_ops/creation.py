@@ -1,4 +1,5 @@
-"""Tensor creation: ``tensor``, ``zeros``, ``arange``, random draws ... (PyTorch's signatures).
+"""Tensor creation: ``tensor``, ``zeros``, ``arange``, random draws, window functions ...
+(PyTorch's signatures).
 
 Arrays coming from NumPy are always copied (``jnp.asarray`` may alias host memory on CPU), so
 ``from_numpy`` does not share memory with the NumPy array as PyTorch's does.

@@ -1,4 +1,5 @@
-"""Indexing: ``t[...]`` and ``t[...] = v`` with PyTorch's semantics, ``gather``, ``nonzero`` ...
+"""Indexing: ``t[...]`` and ``t[...] = v`` with PyTorch's semantics, ``gather``, ``nonzero``,
+``index_put`` and the ``*_scatter`` ops ...
 
 Basic indexing (ints, slices, None, ``...``) is a view, as in PyTorch; tensor and list indices
 are advanced indexing (a copy). Indices are checked against the shape where their values are

@@ -1,4 +1,5 @@
-"""Reductions: ``sum``, ``mean``, ``max``/``min`` with ``(values, indices)``, ``std``, ``norm`` ...
+"""Reductions: ``sum``, ``mean``, ``max``/``min`` with ``(values, indices)``, ``std``, ``norm``,
+``cov``/``corrcoef``, ``trapezoid`` ...
 
 Integer and bool sums give int64 as in PyTorch. ``max(dim)``/``min(dim)`` send the gradient to the
 returned index only (ties included), while the full reductions ``max()``/``amax`` split it evenly
