@@ -19,9 +19,11 @@ weights), so a time covers the whole loop (data loading, hooks, logging) for ``-
 Each block starts after ``gc.collect()`` (so the garbage of compiling, before, is not collected
 inside one side's block). The first ``--warmup`` steps of each side are not timed: they compile
 the steps and the trainer's reduction of epoch-logged values (a program every 16 steps). The
-table gives median milliseconds per step and the trainer's overhead over the hand loop.
+table gives, per step, the median wall time and the median CPU time of the process (all its
+threads: on a shared machine the CPU time is the steadier measure) and the trainer's overhead
+over the hand loop in each.
 
-    python benchmarks/bench_lightning.py [--models cnn mlp] [--blocks 5] [--block 10] [--json f]
+    python benchmarks/bench_lightning.py [--models cnn mlp] [--blocks 3] [--block 8] [--json f]
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import copy
 import gc
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -68,6 +69,11 @@ def sync(module) -> None:
     jax.block_until_ready([p._data for p in module.parameters()])
 
 
+def clock() -> np.ndarray:
+    """Wall time and this process's CPU time (all its threads), in seconds."""
+    return np.array([time.perf_counter(), time.process_time()])
+
+
 class HandLoop:
     """The same training written by hand: a compiled step and the scheduler, nothing else."""
 
@@ -87,11 +93,11 @@ class HandLoop:
         self.step = torch.compile(step)
         self.batches = iter(loader)
 
-    def run(self, n: int) -> float:
-        """Seconds for ``n`` steps, from synchronised to synchronised."""
+    def run(self, n: int) -> np.ndarray:
+        """Wall and CPU seconds for ``n`` steps, from synchronised to synchronised."""
         sync(self.model)
         gc.collect()
-        start = time.perf_counter()
+        start = clock()
         for _ in range(n):
             batch = next(self.batches, None)
             if batch is None:
@@ -100,7 +106,7 @@ class HandLoop:
             self.step(self.model, self.opt, *batch)
             self.sched.step()
         sync(self.model)
-        return time.perf_counter() - start
+        return clock() - start
 
 
 class Interleave(L.Callback):
@@ -108,8 +114,8 @@ class Interleave(L.Callback):
 
     def __init__(self, hand: HandLoop, block: int, warmup: int) -> None:
         self.hand, self.block, self.warmup = hand, block, warmup
-        self.trainer_times: list[float] = []
-        self.hand_times: list[float] = []
+        self.trainer_times: list[np.ndarray] = []  # (wall, CPU) seconds per step, per block
+        self.hand_times: list[np.ndarray] = []
         self.start = None
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -117,12 +123,12 @@ class Interleave(L.Callback):
         if done < self.warmup or (done - self.warmup) % self.block:
             return
         sync(pl_module)
-        now = time.perf_counter()
+        now = clock()
         if self.start is not None:
             self.trainer_times.append((now - self.start) / self.block)
         self.hand_times.append(self.hand.run(self.block) / self.block)
         gc.collect()
-        self.start = time.perf_counter()
+        self.start = clock()
 
 
 def measure(name: str, row: str, batch: int, blocks: int, block: int, warmup: int) -> dict:
@@ -159,17 +165,20 @@ def measure(name: str, row: str, batch: int, blocks: int, block: int, warmup: in
                             **options)  # fmt: skip
         with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):  # the progress bar
             trainer.fit(module, loader())
-    ms_trainer = 1e3 * statistics.median(timer.trainer_times)
-    ms_hand = 1e3 * statistics.median(timer.hand_times)
+    trainer_ms, trainer_cpu = 1e3 * np.median(timer.trainer_times, axis=0)
+    hand_ms, hand_cpu = 1e3 * np.median(timer.hand_times, axis=0)
     return {
         "model": name,
         "trainer": row,
         "batch": batch,
         "steps_timed": len(timer.trainer_times) * block,
-        "hand_ms": ms_hand,
-        "trainer_ms": ms_trainer,
-        "overhead_pct": 100 * (ms_trainer / ms_hand - 1),
-        "overhead_us": 1e3 * (ms_trainer - ms_hand),
+        "hand_ms": hand_ms,
+        "trainer_ms": trainer_ms,
+        "overhead_pct": 100 * (trainer_ms / hand_ms - 1),
+        "overhead_us": 1e3 * (trainer_ms - hand_ms),
+        "hand_cpu_ms": hand_cpu,
+        "trainer_cpu_ms": trainer_cpu,
+        "cpu_overhead_pct": 100 * (trainer_cpu / hand_cpu - 1),
     }
 
 
@@ -178,16 +187,17 @@ def main() -> None:
     p.add_argument("--models", nargs="+", choices=sorted(MODELS), default=["cnn", "mlp"])
     p.add_argument("--rows", nargs="+", choices=["bare", "example"], default=["bare", "example"])
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--blocks", type=int, default=5, help="timed blocks per side")
-    p.add_argument("--block", type=int, default=10, help="steps per block")
-    p.add_argument("--warmup", type=int, default=40, help="untimed steps per side (compiling)")
+    p.add_argument("--blocks", type=int, default=3, help="timed blocks per side")
+    p.add_argument("--block", type=int, default=8, help="steps per block")
+    p.add_argument("--warmup", type=int, default=34, help="untimed steps per side (compiling)")
     p.add_argument("--json", help="write the rows to this file")
     args = p.parse_args()
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"# {os.cpu_count()} CPUs, load average {load:.2f}, jax {jax.__version__}")
     print(f"{'model':6} {'trainer':8} {'hand ms/step':>13} {'trainer ms/step':>16} "
-          f"{'overhead':>9} {'per step':>10}")  # fmt: skip
+          f"{'overhead':>9} {'per step':>10} {'CPU ms/step hand':>17} {'trainer':>8} "
+          f"{'overhead':>9}")  # fmt: skip
     rows = []
     for name in args.models:
         for row in args.rows:
@@ -195,7 +205,9 @@ def main() -> None:
             rows.append(r)
             print(
                 f"{name:6} {row:8} {r['hand_ms']:13.2f} {r['trainer_ms']:16.2f} "
-                f"{r['overhead_pct']:8.1f}% {r['overhead_us']:8.0f}us",
+                f"{r['overhead_pct']:8.1f}% {r['overhead_us']:8.0f}us "
+                f"{r['hand_cpu_ms']:17.2f} {r['trainer_cpu_ms']:8.2f} "
+                f"{r['cpu_overhead_pct']:8.1f}%",
                 flush=True,
             )
     if args.json:
