@@ -74,6 +74,9 @@ class Program:
     tol: tuple[str, float] = ("abs", 0.0)  # ("abs", x), ("rel", x), ("exact", 0) or ("text", 0)
     scope: str | None = None  # reason when out of scope
     ref_runs: int = 1  # PyTorch runs; the tolerance applies around the range of their results
+    # the repository is installed as its README says (``pip install -e .``): the whole checkout
+    # is copied and its root is on PYTHONPATH
+    installed: bool = False
 
 
 def _p(*a, **k) -> Program:
@@ -91,6 +94,7 @@ LX = "L1aoXingyu+pytorch-beginner"
 KM = "karpathy+makemore"
 NG = "karpathy+nanoGPT"
 PL = "patrickloeber+pytorchTutorial"
+MG = "karpathy+minGPT"
 _PL_MNIST = {"data/MNIST": "mnist:6000:1000/MNIST"}
 
 _WLM = "word_language_model/main.py"
@@ -810,6 +814,37 @@ PROGRAMS: list[Program] = [
         scope="PyTorch itself fails here: torch.load of "
         "a whole model with the default weights_only=True (UnpicklingError)",
     ),
+    # ---- karpathy/minGPT (installed as its README says; the projects' own configs, shortened
+    # from the command line) ---------------------------------------------------------------------
+    _p(
+        "minGPT chargpt",
+        MG,
+        "projects/chargpt/chargpt.py",
+        [
+            "--trainer.max_iters=60",
+            "--trainer.batch_size=8",
+            "--model.model_type=gpt-nano",
+            "--data.block_size=32",
+            "--trainer.num_workers=0",
+        ],
+        {"input.txt": "text:200000/input.txt"},
+        installed=True,
+        timeout=900,
+        metric=r"iter 50: train loss " + _NUM,
+        metric_name="train loss at iter 50",
+        tol=("rel", 0.1),
+    ),
+    _p(
+        "minGPT adder",
+        MG,
+        "projects/adder/adder.py",
+        ["--trainer.max_iters=60", "--trainer.batch_size=32", "--trainer.num_workers=0"],
+        installed=True,
+        timeout=900,
+        metric=r"iter 50: train loss " + _NUM,
+        metric_name="train loss at iter 50",
+        tol=("rel", 0.1),
+    ),
     # ---- karpathy/nanoGPT -------------------------------------------------------------------
     # The README's CPU recipe for the character-level model, smaller and 100 iterations; the
     # text is prepared by the repository's own prepare.py.
@@ -875,6 +910,16 @@ def make_mnist(dest: Path, src: Path, n_train: int, n_test: int) -> None:
             sub = _idx_subset(data, header, n_train if split == "train" else n_test)
             (raw_dir / name).write_bytes(sub)
             (raw_dir / f"{name}.gz").write_bytes(gzip.compress(sub, mtime=0))
+
+
+def make_text(dest: Path, n_chars: int) -> None:
+    """``input.txt``: the first ``n_chars`` characters of the standard library's pydoc topics, as
+    written (mixed case and punctuation, for character-level models)."""
+    from pydoc_data.topics import topics
+
+    dest.mkdir(parents=True, exist_ok=True)
+    text = "".join(topics[k] for k in sorted(topics))[:n_chars]
+    (dest / "input.txt").write_text(text, encoding="utf-8")
 
 
 def make_corpus(dest: Path, n_words: int) -> None:
@@ -944,6 +989,8 @@ def _prepare_data(spec: str, cache: Path, mnist_src: Path) -> Path:
             make_mnist(tmp, mnist_src, int(parts[1]), int(parts[2]))
         elif parts[0] == "corpus":
             make_corpus(tmp, int(parts[1]))
+        elif parts[0] == "text":
+            make_text(tmp, int(parts[1]))
         elif parts[0] == "cora":
             make_cora(tmp, int(parts[1]))
         else:
@@ -961,6 +1008,8 @@ def describe_data(data: dict[str, str]) -> str:
             what = f"Fashion-MNIST as MNIST, {parts[1]} train / {parts[2]} test"
         elif parts[0] == "cora":
             what = f"synthetic Cora-format graph, {parts[1]} nodes"
+        elif parts[0] == "text":
+            what = f"pydoc text as written, {parts[1]} characters"
         else:
             what = f"pydoc text, {parts[1]} train words"
         out.append(f"`{link}`: {what}")
@@ -1056,9 +1105,21 @@ def run_side(
     folder = src.parent
     work = scratch / side / re.sub(r"[^\w.+-]+", "_", prog.name)
     shutil.rmtree(work, ignore_errors=True)
-    cwd = work / "w1" / "w2" / folder.name
-    cwd.parent.mkdir(parents=True)
-    shutil.copytree(folder, cwd, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    if prog.installed:
+        root = work / "w1" / "w2" / prog.repo
+        root.parent.mkdir(parents=True)
+        shutil.copytree(
+            progs / prog.repo, root, symlinks=True, ignore=shutil.ignore_patterns(".git")
+        )
+        cwd = root / folder.relative_to(progs / prog.repo)
+        env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p),
+        }
+    else:
+        cwd = work / "w1" / "w2" / folder.name
+        cwd.parent.mkdir(parents=True)
+        shutil.copytree(folder, cwd, symlinks=True, ignore=shutil.ignore_patterns(".git"))
     for link, spec in prog.data.items():
         target = prepare_data(spec, args.scratch / "data", args.mnist)
         dst = Path(os.path.normpath(cwd / link))
