@@ -8,6 +8,10 @@ TorchScript archives (``torch.jit.save``/``load``) are not supported and say so.
 from __future__ import annotations
 
 
+class TracerWarning(Warning):
+    """Warned when a traced graph may not hold for other inputs (``add_graph`` traces)."""
+
+
 def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
     return obj
 

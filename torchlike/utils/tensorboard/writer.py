@@ -4,16 +4,17 @@ Kept from PyTorch: the constructor (``log_dir`` defaulting to ``runs/<date>_<hos
 ``comment``, ``max_queue``, ``flush_secs``, ``filename_suffix``), event file names,
 ``add_scalar``, ``add_scalars`` (one sub-directory per series, as PyTorch lays them out),
 ``add_histogram`` (PyTorch's default exponential bins or any NumPy ``bins``), ``add_image``
-(``CHW``/``HWC``/``HW`` data formats, floats scaled from [0, 1]), ``add_text``, ``purge_step``,
-``flush``, ``close`` and use as a context manager. Values may be torchlike tensors, NumPy arrays
-or numbers.
+(``CHW``/``HWC``/``HW`` data formats, floats scaled from [0, 1]), ``add_text``, ``add_pr_curve``,
+``add_graph`` (the model's ops by module scope, recorded with ``torchlike.fx``: see ``_graph``),
+``purge_step``, ``flush``, ``close`` (a later call opens a new event file, as PyTorch's) and use as
+a context manager. Values may be torchlike tensors, NumPy arrays or numbers.
 
 As PyTorch's, it builds on the ``tensorboard`` package: its protocol buffers (``Event``,
 ``Summary``, ``HistogramProto`` ...) and its ``EventFileWriter`` (records, CRCs, the background
 flush thread). ``tensorboard`` is an optional dependency (``pip install torchlike[tensorboard]``).
 
-Not provided: ``add_graph`` (there is no TorchScript trace to draw), ``add_embedding``,
-``add_hparams``, audio, video and mesh summaries; they raise NotImplementedError by name.
+Not provided: ``add_embedding``, ``add_hparams``, audio, video and mesh summaries; they raise
+NotImplementedError by name.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import time
 from datetime import datetime
 
 import numpy as np
-from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+from tensorboard.compat.proto.event_pb2 import Event, SessionLog, TaggedRunMetadata
 from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
 from tensorboard.compat.proto.tensor_pb2 import TensorProto
 from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+from tensorboard.plugins.pr_curve.plugin_data_pb2 import PrCurvePluginData
 from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
@@ -66,8 +68,8 @@ class SummaryWriter:
         self.log_dir = str(log_dir)
         self.purge_step = purge_step
         self._options = (max_queue, flush_secs, filename_suffix)
-        self._main = self._file(self.log_dir)
         self._series: dict[str, EventFileWriter] = {}
+        self._main_file: EventFileWriter | None = self._file(self.log_dir)
         self.default_bins = _default_bins()
 
     def _file(self, log_dir: str) -> EventFileWriter:
@@ -78,6 +80,13 @@ class SummaryWriter:
             writer.add_event(Event(step=self.purge_step, session_log=start))
             self.purge_step = None
         return writer
+
+    @property
+    def _main(self) -> EventFileWriter:
+        """The event file of ``log_dir``; after ``close`` a new one opens."""
+        if self._main_file is None:
+            self._main_file = self._file(self.log_dir)
+        return self._main_file
 
     def get_logdir(self) -> str:
         return self.log_dir
@@ -195,11 +204,57 @@ class SummaryWriter:
         )
         self._write(value, global_step, walltime)
 
+    def add_pr_curve(
+        self,
+        tag: str,
+        labels,
+        predictions,
+        global_step=None,
+        num_thresholds: int = 127,
+        weights=None,
+        walltime=None,
+    ) -> None:
+        """Precision-recall curve of ``predictions`` (probabilities) against binary ``labels``:
+        counts at ``num_thresholds`` (at most 127) evenly spaced thresholds, written as
+        TensorBoard's pr_curves plugin reads them."""
+        labels, predictions = np.atleast_1d(_numpy(labels)), np.atleast_1d(_numpy(predictions))
+        num_thresholds = min(num_thresholds, 127)
+        weight = 1.0 if weights is None else weights
+        buckets = np.int32(np.floor(predictions * (num_thresholds - 1)))
+        truth = labels.astype(np.float64)
+        hist_range = (0, num_thresholds - 1)
+        tp_b = np.histogram(buckets, num_thresholds, hist_range, weights=truth * weight)[0]
+        fp_b = np.histogram(buckets, num_thresholds, hist_range, weights=(1 - truth) * weight)[0]
+        tp, fp = np.cumsum(tp_b[::-1])[::-1], np.cumsum(fp_b[::-1])[::-1]
+        tn, fn = fp[0] - fp, tp[0] - tp
+        precision = tp / np.maximum(1e-7, tp + fp)
+        recall = tp / np.maximum(1e-7, tp + fn)
+        data = np.stack((tp, fp, tn, fn, precision, recall))
+        content = PrCurvePluginData(version=0, num_thresholds=num_thresholds).SerializeToString()
+        plugin = SummaryMetadata.PluginData(plugin_name="pr_curves", content=content)
+        tensor = TensorProto(
+            dtype="DT_FLOAT",
+            float_val=data.reshape(-1).tolist(),
+            tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=n) for n in data.shape]),
+        )
+        value = Summary.Value(tag=tag, metadata=SummaryMetadata(plugin_data=plugin), tensor=tensor)
+        self._write(value, global_step, walltime)
+
+    def add_graph(
+        self, model, input_to_model=None, verbose: bool = False, use_strict_trace: bool = True
+    ) -> None:
+        """The graph of ``model`` run on ``input_to_model`` (a tensor or a tuple of them), for
+        TensorBoard's Graphs tab; ``verbose`` prints it. ``use_strict_trace=False`` lets a
+        ``dict`` be the output (PyTorch's ``strict`` of ``jit.trace``)."""
+        from ._graph import graph
+
+        graph_def, stats = graph(model, input_to_model, verbose, use_strict_trace)
+        self._main.add_event(Event(graph_def=graph_def.SerializeToString(), wall_time=time.time()))
+        meta = TaggedRunMetadata(tag="step1", run_metadata=stats.SerializeToString())
+        self._main.add_event(Event(tagged_run_metadata=meta, wall_time=time.time()))
+
     def _missing(self, name: str):
         raise NotImplementedError(f"SummaryWriter.{name} is not implemented in torchlike")
-
-    def add_graph(self, *args, **kwargs):
-        self._missing("add_graph")
 
     def add_hparams(self, *args, **kwargs):
         self._missing("add_hparams")
@@ -208,14 +263,17 @@ class SummaryWriter:
         self._missing("add_embedding")
 
     def flush(self) -> None:
-        self._main.flush()
+        if self._main_file is not None:
+            self._main_file.flush()
         for f in self._series.values():
             f.flush()
 
     def close(self) -> None:
-        self._main.close()
+        if self._main_file is not None:
+            self._main_file.close()
         for f in self._series.values():
             f.close()
+        self._main_file, self._series = None, {}
 
     def __enter__(self) -> SummaryWriter:
         return self
