@@ -298,7 +298,7 @@ class _GraphTracer(fx.Tracer):
                     f"add_graph could not record the operations of {type(m).__name__}.forward "
                     f"({type(e).__name__}: {e}); it is drawn as one node"
                 )
-                warnings.warn(message, TracerWarning, stacklevel=2)
+                warnings.warn(message, TracerWarning, stacklevel=3)  # the caller's line
             return self.create_proxy("call_module", path, args, kwargs)
         finally:
             self._scope.pop()
@@ -356,7 +356,7 @@ def _check_output(value: Any, strict: bool) -> None:
     if strict and isinstance(value, dict):
         raise RuntimeError(_DICT_OUTPUT.format("dict"))
     if strict and isinstance(value, list):
-        warnings.warn(_DICT_OUTPUT.format("list"), TracerWarning, stacklevel=5)
+        warnings.warn(_DICT_OUTPUT.format("list"), TracerWarning, stacklevel=4)
 
 
 def _kind(node: Node, root: nn.Module) -> str:
