@@ -24,8 +24,9 @@ _wrapped_fns_to_patch: dict[tuple[int, str], dict[str, Any]] = {}
 
 
 def _is_torchlike_nn(module: type) -> bool:
+    """A class of torchlike.nn (under its own name, or PyTorch's where a class is shown so)."""
     name = module.__module__
-    return name == "torchlike.nn" or name.startswith("torchlike.nn.")
+    return any(name == p or name.startswith(p + ".") for p in ("torchlike.nn", "torch.nn"))
 
 
 class Tracer(TracerBase):
