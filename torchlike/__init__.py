@@ -179,7 +179,7 @@ from ._ops.sorting import (  # noqa: F401
     unique_consecutive,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
-from .autograd.graph import (  # noqa: F401
+from .autograd.anomaly_mode import (  # noqa: F401
     is_anomaly_check_nan_enabled,
     is_anomaly_enabled,
     set_anomaly_enabled,
@@ -323,6 +323,7 @@ from . import cpu  # noqa: E402
 from . import distributions  # noqa: E402
 from . import distributed  # noqa: E402
 from . import hub, onnx  # noqa: E402  (torch.hub / torch.onnx after `import torch`)
+from . import fx, ops, profiler  # noqa: E402  (torch.fx / torch.ops / torch.profiler)
 
 from ._ops import _out  # noqa: E402
 
