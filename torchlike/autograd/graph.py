@@ -29,13 +29,7 @@ import jax.numpy as jnp
 
 from .. import _trace_state
 from .._tensor import Tensor
-from .anomaly_mode import (  # noqa: F401  (until torchlike/__init__ imports them from there)
-    _ANOMALY,
-    check_nan,
-    is_anomaly_check_nan_enabled,
-    is_anomaly_enabled,
-    set_anomaly_enabled,
-)
+from .anomaly_mode import _ANOMALY, check_nan
 
 if TYPE_CHECKING:
     from ..utils.hooks import RemovableHandle
