@@ -325,6 +325,8 @@ from . import distributed  # noqa: E402
 from . import hub, onnx  # noqa: E402  (torch.hub / torch.onnx after `import torch`)
 from . import fx, ops, profiler  # noqa: E402  (torch.fx / torch.ops / torch.profiler)
 
+_assert = fx._assert  # torch._assert: the traceable assert (concrete_args' checks)
+
 from ._ops import _out  # noqa: E402
 
 _out.install(globals())  # out=: every op taking PyTorch's out= writes it (see _ops/_out.py)

@@ -13,18 +13,14 @@ from a graph built by hand) does not see Proxies: wrap it with ``torch.fx.wrap``
 ``torch.cat``.
 """
 
-import torchlike as _torchlike
-
 from . import graph, graph_module, immutable_collections, node, proxy, subgraph_rewriter
-from ._symbolic_trace import Tracer, _assert, symbolic_trace, wrap
+from ._symbolic_trace import Tracer, _assert, symbolic_trace, wrap  # noqa: F401  (_assert: torch._assert)
 from .graph import Graph
 from .graph_module import GraphModule
 from .interpreter import Interpreter, Transformer
 from .node import Node, map_arg
 from .proxy import Proxy
 from .subgraph_rewriter import replace_pattern
-
-_torchlike._assert = _assert  # torch._assert: the traceable assert (concrete_args' checks)
 
 __all__ = [
     "Graph",

@@ -36,9 +36,9 @@ from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.types_pb2 import DataType
 from tensorboard.compat.proto.versions_pb2 import VersionDef
 
-import torchlike
-
 from ... import fx, nn
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
 from ...fx import _torch_ops
 from ...fx.node import Node, map_arg
 from ...fx.proxy import Attribute, Proxy, find_proxy
@@ -116,7 +116,7 @@ class _Valued:
             raise AttributeError(k)
         if k in _METADATA:
             value = self.tracer.values[self.node]  # type: ignore[attr-defined]
-            if isinstance(value, torchlike.Tensor):
+            if isinstance(value, Tensor):
                 return getattr(value, k)
         return _ValuedAttribute(self, k)
 
@@ -223,7 +223,7 @@ class _GraphTracer(fx.Tracer):
         """A tensor that is no parameter, buffer or attribute of the model (one ``forward``
         made) is a constant Node of this graph; unlike ``fx.Tracer``, nothing is set on the
         model."""
-        if isinstance(a, torchlike.Tensor) and not isinstance(a, nn.Parameter):
+        if isinstance(a, Tensor) and not isinstance(a, nn.Parameter):
             if id(a) not in self.tensor_attrs and not any(a is b for b in self._buffers()):
                 if id(a) not in self._const_nodes:
                     qualname = f"_tensor_constant{len(self._const_values)}"
@@ -255,13 +255,13 @@ class _GraphTracer(fx.Tracer):
     # -- Python asking for values -------------------------------------------------------------
     def concrete(self, proxy: Proxy, kind: str, fn: Any) -> Any:
         value = self.values[proxy.node]
-        if kind and isinstance(value, torchlike.Tensor) and not self._in_torchlike_nn():
+        if kind and isinstance(value, Tensor) and not self._in_torchlike_nn():
             warnings.warn(_INDEX_WARNING.format(kind), TracerWarning, stacklevel=4)
         return fn(value)
 
     def to_bool(self, obj: Proxy) -> bool:
         value = self.values[obj.node]
-        if isinstance(value, torchlike.Tensor) and not self._in_torchlike_nn():
+        if isinstance(value, Tensor) and not self._in_torchlike_nn():
             warnings.warn(_BOOL_WARNING, TracerWarning, stacklevel=3)
         return bool(value)
 
@@ -327,7 +327,7 @@ def _leaves(value: Any) -> list[Any]:
 
 
 def _jit_type(value: Any) -> str:
-    if isinstance(value, torchlike.Tensor):
+    if isinstance(value, Tensor):
         return "Tensor"
     if isinstance(value, tuple):
         return f"Tuple[{', '.join(_jit_type(v) for v in value)}]"
@@ -340,7 +340,7 @@ def _jit_type(value: Any) -> str:
 
 
 def _check_inputs(inputs: tuple[Any, ...]) -> None:
-    if not all(isinstance(v, torchlike.Tensor) for v in _leaves(inputs)):
+    if not all(isinstance(v, Tensor) for v in _leaves(inputs)):
         raise RuntimeError(
             f"Type '{_jit_type(inputs)}' cannot be traced. Only Tensors and (possibly nested) "
             "Lists, Dicts, and Tuples of Tensors can be traced"
@@ -348,7 +348,7 @@ def _check_inputs(inputs: tuple[Any, ...]) -> None:
 
 
 def _check_output(value: Any, strict: bool) -> None:
-    if not all(isinstance(v, torchlike.Tensor) for v in _leaves(value)):
+    if not all(isinstance(v, Tensor) for v in _leaves(value)):
         raise RuntimeError(
             "Only tensors, lists, tuples of tensors, or dictionary of tensors can be output from "
             "traced functions"
@@ -383,12 +383,12 @@ def _kind(node: Node, root: nn.Module) -> str:
 
 def _attrs(value: Any, text: str, shapes: bool = True) -> dict[str, AttrValue]:
     attr = {"attr": AttrValue(s=text.encode("utf_8"))}
-    tensors = [v for v in _leaves(value) if isinstance(v, torchlike.Tensor)]
+    tensors = [v for v in _leaves(value) if isinstance(v, Tensor)]
     if shapes and tensors:
         protos = [TensorShapeProto(dim=[TensorShapeProto.Dim(size=d) for d in t.shape])
                   for t in tensors]  # fmt: skip
         attr["_output_shapes"] = AttrValue(list=AttrValue.ListValue(shape=protos))
-    if shapes and isinstance(value, torchlike.Tensor):
+    if shapes and isinstance(value, Tensor):
         dtype = _DTYPES.get(str(value.dtype).rsplit(".", 1)[-1])
         if dtype is not None:
             attr["dtype"] = AttrValue(type=DataType.Value(dtype))
@@ -543,7 +543,7 @@ def _as_tuple(args: Any) -> tuple[Any, ...]:
     any other iterable the arguments."""
     if args is None:
         raise RuntimeError("example_kwarg_inputs should be a dict")
-    if isinstance(args, (torchlike.Tensor, dict)):
+    if isinstance(args, (Tensor, dict)):
         return (args,)
     return args if isinstance(args, tuple) else tuple(args)
 
@@ -562,7 +562,7 @@ def graph(
         print(e)
         print("Error occurs, No graph saved")
         raise
-    with _eval_mode(model), torchlike.no_grad():
+    with _eval_mode(model), no_grad():
         tracer = _GraphTracer(inputs)
         try:
             fx_graph = tracer.trace(model)
