@@ -123,6 +123,8 @@ _per_op: dict = {}  # op function (its code) -> _OpCompiles
 
 def _note_compile(fn: Callable, name: str, static: dict, arrays) -> None:
     """Called while tracing an eager program: count it; warn once if an op recompiles a lot."""
+    if not any(isinstance(a, _Tracer) for a in arrays):
+        return  # jit is off (forked DataLoader workers, ``jax_disable_jit``): nothing compiles
     _counts["compiles"] += 1
     op = getattr(fn, "__code__", fn)  # closures made per call are one op, and are not kept alive
     rec = _per_op.get(op)

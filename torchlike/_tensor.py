@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _trace_state
+from . import _arrays, _dtype, _trace_state
 from ._device import device as _device_cls
 from ._device import of_array
 
@@ -373,10 +373,10 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment."
             )
-        new = Tensor._wrap(jnp.array(self._data, copy=True))
+        new = Tensor._wrap(_arrays.copy(self._data))
         new.requires_grad = self.requires_grad
         if self.grad is not None:
-            new.grad = Tensor._wrap(jnp.array(self.grad._data, copy=True))
+            new.grad = Tensor._wrap(_arrays.copy(self.grad._data))
         memo[id(self)] = new
         return new
 
@@ -521,7 +521,7 @@ def _identity(x):
 
 
 def _rebuild(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(jnp.array(arr))
+    t = Tensor._wrap(_arrays.from_host(arr))
     t.requires_grad = requires_grad
     return t
 

@@ -16,9 +16,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtype
+from .. import _arrays, _dtype
 from .._tensor import Tensor
 from ..random import Generator, next_key
+from . import _eager_random
 
 
 def _to_array(data, dt: _dtype.dtype | None = None):
@@ -59,7 +60,7 @@ def _to_array(data, dt: _dtype.dtype | None = None):
         if kind == "f" and np_arr.dtype != np.float64:
             inferred = _dtype.from_jax(np_arr.dtype)
     target = dt or inferred
-    return jnp.array(np_arr.astype(target.np), copy=True)
+    return _arrays.from_host(np_arr.astype(target.np))
 
 
 def _unwrap_nested(data):
@@ -99,7 +100,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor with ``arr``'s dtype and a copy of its values (JAX arrays cannot alias NumPy's)."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    return Tensor._wrap(jnp.array(arr, copy=True))
+    return Tensor._wrap(_arrays.from_host(arr))
 
 
 def size_arg(fn: str, sizes: Sequence, size=None) -> tuple[int, ...]:
@@ -249,7 +250,7 @@ def arange(
     dt = _dtype.as_dtype(dtype)
     n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
     arr = vals[0] + vals[2] * np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64)
-    return _finish(jnp.array(arr.astype(dt.np)), requires_grad, device)
+    return _finish(_arrays.from_host(arr.astype(dt.np)), requires_grad, device)
 
 
 def linspace(
@@ -261,7 +262,7 @@ def linspace(
     arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
     if not dt.is_floating_point:
         arr = np.trunc(arr)
-    return _finish(jnp.array(arr.astype(dt.np)), requires_grad, device)
+    return _finish(_arrays.from_host(arr.astype(dt.np)), requires_grad, device)
 
 
 def logspace(
@@ -269,7 +270,7 @@ def logspace(
 ) -> Tensor:
     dt = _dt(dtype)
     arr = np.logspace(float(start), float(end), int(steps), base=base)
-    return _finish(jnp.array(arr.astype(dt.np)), requires_grad, device)
+    return _finish(_arrays.from_host(arr.astype(dt.np)), requires_grad, device)
 
 
 def eye(
@@ -306,7 +307,7 @@ def rand(
 ) -> Tensor:
     """Uniform on [0, 1)."""
     return _draw(
-        lambda k, s, dt: jax.random.uniform(k, s, dt.np),
+        lambda k, s, dt: _eager_random.uniform(k, s, dt.np),
         size_arg("rand", sizes, size),
         dtype,
         generator,
@@ -327,7 +328,7 @@ def randn(
 ) -> Tensor:
     """Standard normal."""
     return _draw(
-        lambda k, s, dt: jax.random.normal(k, s, dt.np),
+        lambda k, s, dt: _eager_random.normal(k, s, dt.np),
         size_arg("randn", sizes, size),
         dtype,
         generator,

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from .. import _trace_state
+from .. import _arrays, _trace_state
 from .._tensor import Tensor
 
 # Set without NNX's trace-level check: tensor state, and the value itself (compiled steps swap
@@ -57,7 +57,7 @@ class _VariableTensor(Tensor):
         if _trace_state.active:  # in a compiled step: state the scan missed is added, retraced
             _trace_state.note_access(self, self.get_raw_value(), self._grad)
         elif self._shared is not None and not isinstance(self.get_raw_value(), jax.core.Tracer):
-            self.set_raw_value(jnp.array(self._shared, copy=True), _unsafe_bypass_check=True)
+            self.set_raw_value(_arrays.from_host(self._shared), _unsafe_bypass_check=True)
         return self.get_raw_value()
 
     @_data.setter
@@ -91,13 +91,13 @@ class _VariableTensor(Tensor):
             super().__setattr__(name, value)
 
     def __deepcopy__(self, memo):
-        data = Tensor._wrap(jnp.array(self._data, copy=True))
+        data = Tensor._wrap(_arrays.copy(self._data))
         if isinstance(self, Parameter):
             new = type(self)(data, self.requires_grad)
         else:  # a buffer: its second argument is ``persistent``
             new = type(self)(data, self.get_metadata("persistent", True))
         if self.grad is not None:
-            new.grad = Tensor._wrap(jnp.array(self.grad._data, copy=True))
+            new.grad = Tensor._wrap(_arrays.copy(self.grad._data))
         memo[id(self)] = new
         return new
 
@@ -123,7 +123,7 @@ def _rebuild_variable(cls, reduced, second=None):
 def _rebuild_shared(cls, block, meta, second):
     dtype, shape = meta
     view = np.frombuffer(block, dtype, int(np.prod(shape))).reshape(shape)
-    var = cls(Tensor._wrap(jnp.array(view, copy=True)), second)
+    var = cls(Tensor._wrap(_arrays.from_host(view)), second)
     var._shared, var._shared_block = view, block
     return var
 

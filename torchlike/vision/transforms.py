@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
+from .. import _arrays
 from .. import random as _random
 from .._dtype import as_dtype
 from .._tensor import Tensor
@@ -81,7 +82,7 @@ def _np(img: Tensor) -> np.ndarray:
 
 
 def _wrap(arr: np.ndarray) -> Tensor:
-    return Tensor._wrap(jnp.asarray(arr))
+    return Tensor._wrap(_arrays.from_host(arr))
 
 
 def _setup_size(size, name: str = "size") -> tuple[int, int]:

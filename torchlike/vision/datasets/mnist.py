@@ -25,10 +25,10 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
+from ... import _arrays
 from ..._tensor import Tensor
 from . import _tfds
 from .utils import DOWNLOAD_ERRORS, download_and_extract_archive
@@ -152,11 +152,11 @@ class MNIST(VisionDataset):
 
     @property
     def data(self) -> Tensor:
-        return Tensor._wrap(jnp.asarray(self._images))
+        return Tensor._wrap(_arrays.from_host(self._images))
 
     @property
     def targets(self) -> Tensor:
-        return Tensor._wrap(jnp.asarray(self._labels))
+        return Tensor._wrap(_arrays.from_host(self._labels))
 
     @property
     def class_to_idx(self) -> dict[str, int]:

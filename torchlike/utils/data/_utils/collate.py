@@ -13,9 +13,9 @@ import collections.abc
 import re
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
+from .... import _arrays
 from ...._tensor import Tensor
 
 _ERR = (
@@ -25,7 +25,7 @@ _NP_STR_OBJ = re.compile(r"[SaUO]")
 
 
 def _as_tensor(arr: np.ndarray) -> Tensor:
-    return Tensor._wrap(jnp.asarray(arr))
+    return Tensor._wrap(_arrays.from_host(arr))
 
 
 def _on_host(t: Tensor) -> bool:
