@@ -201,3 +201,29 @@ def test_cpu_programs_run_on_the_calling_thread():
             check=True,
         ).stdout.split()
         assert out[-1] == expected, (code, out)
+
+
+def test_growing_tensors_move_on_the_host_without_compiling():
+    """Autoregressive sampling grows a tensor a step at a time (``cat``), crops it (``[:, -k:]``)
+    and reads its last position: a new shape every step. Those ops only move data, so at a new
+    shape they run on the host (exactly) instead of compiling one program per step; a shape seen
+    again compiles as before."""
+
+    def sample(t, steps):
+        idx, x = t.zeros(1, 1, dtype=t.long), t.arange(30.0).reshape(2, 5, 3)
+        out = []
+        with t.no_grad():
+            for i in range(steps):
+                idx = t.cat((idx, t.tensor([[i % 7]])), dim=1)
+                crop = idx[:, -8:]
+                last = x[:, -1 - i % 5, :].flip(0).to(t.float16)
+                out.append((crop.tolist(), last.tolist(), list(idx.shape)))
+        return out
+
+    before = _dispatch.cache_info().compiles
+    ours = sample(torchlike, 60)
+    assert _dispatch.cache_info().compiles - before <= 12  # per-step shapes never compiled
+    assert ours == sample(torch, 60)
+    for _ in range(3):  # the same shape again and again: compiled on its third call
+        torchlike.cat((torchlike.ones(2, 3), torchlike.ones(2, 3)))
+    assert _dispatch.cache_info().compiles - before <= 13

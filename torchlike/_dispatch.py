@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
+from . import _eager_host
 from ._tensor import Tensor
 from .amp.autocast_mode import _state as _amp_state
 from .amp.autocast_mode import cast_call
@@ -202,6 +203,7 @@ class _EagerVjp:
 
 def _jit_forward(fn: Callable, name: str, static: dict) -> Callable:
     def run(*arrays):
+        _eager_host.check(fn, static, arrays)  # data movement at a new shape: on the host
         _note_compile(fn, name, static, arrays)
         return fn(*arrays, **static)
 
@@ -231,7 +233,13 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
                 _trim(_plain_cache)
             else:
                 _plain_cache.move_to_end(key)
-            out = jitted(*arrays)
+            try:
+                out = jitted(*arrays)
+            except _eager_host.RunOnHost as signal:
+                out = _eager_host.run(signal.args[0], arrays)
+                if out is None:
+                    with _eager_host.compiling():
+                        out = jitted(*arrays)
         if isinstance(out, tuple):
             return tuple(Tensor._wrap(o) for o in out)
         return Tensor._wrap(out)

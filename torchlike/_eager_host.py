@@ -1,0 +1,269 @@
+"""Eager data movement at a new shape, without compiling: run on the host with NumPy.
+
+An eager op compiles one XLA program per input shape (``_dispatch``). Most programs are worth it:
+the same shapes come back every step. A program whose tensors grow a step at a time never sees a
+shape twice: autoregressive sampling appends a token (``torch.cat((idx, idx_next), 1)``), crops the
+context (``idx[:, -block_size:]``) and picks the last position (``logits[:, -1, :]``) at a new
+length every step, and each of those compiled a program of its own (30-80 ms each, against
+PyTorch's microseconds).
+
+So an op that only moves data (its JAX program is nothing but concatenations, slices, reshapes,
+transposes, broadcasts, pads, selects and casts between floating types or between integer types,
+all exact in NumPy as in XLA) runs on the host with NumPy the first ``HOST_CALLS`` times a shape is
+seen, and compiles when the shape comes back more often than that. Only eager calls that record
+no gradient take this path, on the CPU, with arrays on one device; everything else, and every op
+that computes anything, compiles as before. ``TORCHLIKE_EAGER_HOST=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections import OrderedDict
+from typing import Any
+
+import jax
+import numpy as np
+from jax._src.core import Literal
+
+HOST_CALLS = 2  # a shape's first two calls run on the host; the third compiles
+_ENABLED = os.environ.get("TORCHLIKE_EAGER_HOST", "1") not in ("0", "")
+_MAX_ENTRIES = 4096
+
+# (fn, static, input avals) -> [calls seen, (closed jaxpr, output tree) or None (it computes)]
+_seen: OrderedDict = OrderedDict()
+_off = [0]  # > 0 while a call that could not run on the host compiles instead
+
+
+class RunOnHost(Exception):  # noqa: N818  (a signal from inside tracing, not an error)
+    """Raised while ``jax.jit`` traces an op, to run this call on the host instead."""
+
+
+def _floating(dt) -> bool:
+    return np.issubdtype(dt, np.floating) or dt == jax.numpy.bfloat16
+
+
+def _exact_cast(eqn) -> bool:
+    src, dst = eqn.invars[0].aval.dtype, eqn.params["new_dtype"]
+    if src == dst or src == np.bool_:
+        return True
+    if _floating(src) and _floating(dst):
+        return True  # round to nearest even, in NumPy as in XLA
+    return np.issubdtype(src, np.integer) and np.issubdtype(dst, np.integer)
+
+
+_MOVES = frozenset(
+    {
+        "concatenate",
+        "slice",
+        "dynamic_slice",
+        "dynamic_update_slice",
+        "squeeze",
+        "reshape",
+        "broadcast_in_dim",
+        "transpose",
+        "rev",
+        "select_n",
+        "copy",
+        "copy_p",
+        "convert_element_type",
+        "pjit",
+        "jit",
+    }
+)
+
+
+# Exact in NumPy as in XLA on integers and booleans (index arithmetic: ``i + n`` when ``i < 0``);
+# comparisons on any type.
+_INT_ARITHMETIC = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "neg": np.negative,
+    "max": np.maximum,
+    "min": np.minimum,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "not": np.invert,
+}
+_COMPARE = {
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}
+
+
+def _integral(eqn) -> bool:
+    return all(
+        np.issubdtype(v.aval.dtype, np.integer) or v.aval.dtype == np.bool_
+        for v in (*eqn.invars, *eqn.outvars)
+    )
+
+
+def _only_moves(jaxpr) -> bool:
+    for eqn in jaxpr.eqns:
+        name = eqn.primitive.name
+        if name in _COMPARE or (name in _INT_ARITHMETIC and _integral(eqn)):
+            continue
+        if name not in _MOVES:
+            return False
+        if name == "convert_element_type" and not _exact_cast(eqn):
+            return False
+        if name == "reshape" and eqn.params.get("dimensions") is not None:
+            return False
+        if name in ("pjit", "jit") and not _only_moves(eqn.params["jaxpr"].jaxpr):
+            return False
+    return True
+
+
+def _struct(aval):
+    return jax.ShapeDtypeStruct(aval.shape, aval.dtype, weak_type=aval.weak_type)
+
+
+def check(fn, static: dict, tracers) -> None:
+    """Called while ``jax.jit`` traces ``fn`` for a new input signature: raises ``RunOnHost`` if
+    this call should run on the host instead of compiling."""
+    if not _ENABLED or _off[0] or jax.config.jax_disable_jit:
+        return
+    if jax.default_backend() != "cpu":
+        return
+    if not all(t is None or isinstance(t, jax.core.Tracer) for t in tracers):
+        return
+    avals = tuple(None if t is None else t.aval for t in tracers)
+    key = (fn, tuple(static.items()), avals)
+    entry = _seen.get(key)
+    if entry is None:
+        try:
+            closed, shapes = jax.make_jaxpr(functools.partial(fn, **static), return_shape=True)(
+                *[None if a is None else _struct(a) for a in avals]
+            )
+        except Exception:  # noqa: BLE001  (the compile that follows reports it properly)
+            return
+        plan = (closed, jax.tree.structure(shapes)) if _only_moves(closed.jaxpr) else None
+        entry = _seen[key] = [0, plan]
+        if len(_seen) > _MAX_ENTRIES:
+            _seen.popitem(last=False)
+    else:
+        _seen.move_to_end(key)
+    entry[0] += 1
+    if entry[1] is not None and entry[0] <= HOST_CALLS:
+        raise RunOnHost(key)
+
+
+def run(key, arrays) -> Any:
+    """The op's outputs for ``arrays``, computed with NumPy (as ``fn`` returns them); ``None`` if
+    they cannot be (arrays on several devices): the caller then compiles, see ``compiling``."""
+    entry = _seen.get(key)
+    if entry is None or entry[1] is None:
+        return None
+    if any(isinstance(a, jax.Array) and len(a.sharding.device_set) != 1 for a in arrays):
+        return None
+    closed, tree = entry[1]
+    outs = _eval(closed.jaxpr, closed.consts, [np.asarray(a) for a in arrays if a is not None])
+    # fresh arrays of their own (a slice is a view of an input's buffer, which may be donated)
+    outs = [
+        jax.device_put(np.array(o, dtype=v.aval.dtype, copy=True))
+        for o, v in zip(outs, closed.jaxpr.outvars)
+    ]
+    return jax.tree.unflatten(tree, outs)
+
+
+class compiling:  # noqa: N801  (a context manager, named as one is used)
+    """Within it, ops compile whatever their shape (for a call the host cannot run)."""
+
+    def __enter__(self):
+        _off[0] += 1
+
+    def __exit__(self, *exc):
+        _off[0] -= 1
+
+
+def _eval(jaxpr, consts, args) -> list:
+    env: dict = {}
+
+    def read(v):
+        return np.asarray(v.val, dtype=v.aval.dtype) if isinstance(v, Literal) else env[v]
+
+    for v, x in zip(jaxpr.constvars, consts):
+        env[v] = np.asarray(x)
+    for v, x in zip(jaxpr.invars, args):
+        env[v] = x
+    for eqn in jaxpr.eqns:
+        ins = [read(v) for v in eqn.invars]
+        outs = _KERNELS[eqn.primitive.name](eqn, *ins)
+        if not eqn.primitive.multiple_results:
+            outs = [outs]
+        for v, o in zip(eqn.outvars, outs):
+            env[v] = np.asarray(o, dtype=v.aval.dtype).reshape(v.aval.shape)
+    return [read(v) for v in jaxpr.outvars]
+
+
+def _dynamic_slice(eqn, x, *starts):
+    idx = []
+    for d, (s, n) in enumerate(zip(starts, eqn.params["slice_sizes"])):
+        s = min(max(int(s), 0), x.shape[d] - n)  # XLA clamps the start into range
+        idx.append(slice(s, s + n))
+    return x[tuple(idx)]
+
+
+def _dynamic_update_slice(eqn, x, update, *starts):
+    out = np.array(x)
+    idx = []
+    for d, s in enumerate(starts):
+        s = min(max(int(s), 0), x.shape[d] - update.shape[d])
+        idx.append(slice(s, s + update.shape[d]))
+    out[tuple(idx)] = update
+    return out
+
+
+def _slice(eqn, x):
+    p = eqn.params
+    strides = p["strides"] or (1,) * x.ndim
+    bounds = zip(p["start_indices"], p["limit_indices"], strides)
+    return x[tuple(slice(a, b, s) for a, b, s in bounds)]
+
+
+def _broadcast_in_dim(eqn, x, *_):
+    shape, dims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
+    expanded = [1] * len(shape)
+    for src, dst in enumerate(dims):
+        expanded[dst] = x.shape[src]
+    return np.broadcast_to(x.reshape(expanded), shape)
+
+
+def _select_n(eqn, which, *cases):
+    if which.dtype == np.bool_:
+        return np.where(which, cases[1], cases[0]) if len(cases) > 1 else cases[0]
+    return np.choose(which, cases)
+
+
+def _elementwise(f):
+    return lambda eqn, *xs: f(*xs)
+
+
+def _call(eqn, *args):
+    closed = eqn.params["jaxpr"]
+    return _eval(closed.jaxpr, closed.consts, list(args))
+
+
+_KERNELS = {
+    "concatenate": lambda eqn, *xs: np.concatenate(xs, axis=eqn.params["dimension"]),
+    "slice": _slice,
+    "dynamic_slice": _dynamic_slice,
+    "dynamic_update_slice": _dynamic_update_slice,
+    "squeeze": lambda eqn, x: np.squeeze(x, axis=tuple(eqn.params["dimensions"])),
+    "reshape": lambda eqn, x, *_: np.reshape(x, eqn.params["new_sizes"]),
+    "broadcast_in_dim": _broadcast_in_dim,
+    "transpose": lambda eqn, x: np.transpose(x, eqn.params["permutation"]),
+    "rev": lambda eqn, x: np.flip(x, tuple(eqn.params["dimensions"])),
+    "select_n": _select_n,
+    "copy": lambda eqn, x: np.array(x),
+    "copy_p": lambda eqn, x: np.array(x),
+    "convert_element_type": lambda eqn, x: x.astype(eqn.params["new_dtype"]),
+    "pjit": _call,
+    "jit": _call,
+    **{k: _elementwise(f) for k, f in {**_INT_ARITHMETIC, **_COMPARE}.items()},
+}
