@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ._dispatch import apply
+from ._dtype import type_name
 from ._ops import creation, indexing, linalg, pointwise, random_ops, reduction, shape, sorting
 from ._ops.inplace import check_inplace, commit
 from ._ops.pointwise import Number, inplace_of
@@ -328,16 +329,10 @@ def _float_power_(self: Tensor, exponent) -> Tensor:
     """PyTorch computes in double and refuses to write it back into a narrower ``self``."""
     if self.dtype.name not in ("float64", "complex128"):
         raise RuntimeError(
-            f"the base given to float_power_ has dtype {_inplace_type_name(self.dtype)} but the "
+            f"the base given to float_power_ has dtype {type_name(self.dtype)} but the "
             "operation's result requires dtype Double"
         )
     return commit(self, pointwise.float_power(self, exponent))
-
-
-def _inplace_type_name(dt) -> str:
-    from ._ops.inplace import _type_name
-
-    return _type_name(dt)
 
 
 Tensor.float_power_ = _float_power_

@@ -387,7 +387,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     if mask.dtype is not _dtype.bool_:
         raise RuntimeError(
             f"masked_fill_ only supports boolean masks, but got mask with dtype "
-            f"{inplace._type_name(mask.dtype)}"
+            f"{_dtype.type_name(mask.dtype)}"
         )
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(
@@ -630,7 +630,7 @@ def _index_update(fname: str, input: Tensor, dim: int, index: Tensor, src, mode:
 
 
 def _typename(t: Tensor) -> str:
-    return inplace._type_name(t.dtype)
+    return _dtype.type_name(t.dtype)
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
@@ -689,7 +689,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
     if indices.dtype is not _dtype.int64:
         raise RuntimeError(
             f"torch.take_along_dim(): dtype of indices should be Long but got "
-            f"{inplace._type_name(indices.dtype)}"
+            f"{_dtype.type_name(indices.dtype)}"
         )
     if dim is None:
         _check_bounds(indices._data, input.numel(), 0)
@@ -713,7 +713,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of the flattened ``input`` at ``index`` (the result has ``index``'s shape)."""
     if index.dtype is not _dtype.int64:
         raise RuntimeError(
-            "take(): Expected a long tensor for index, but got " + inplace._type_name(index.dtype)
+            "take(): Expected a long tensor for index, but got " + _dtype.type_name(index.dtype)
         )
     _check_bounds(index._data, input.numel(), 0)
     return apply(_take_fn, "Take", (input, index))

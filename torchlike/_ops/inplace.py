@@ -47,10 +47,6 @@ def check_inplace(t: Tensor) -> None:
             raise RuntimeError(_VIEW_OF_LEAF)
 
 
-# The old name, until every module that used it is committed with _dtype.type_name (issue 17).
-_type_name = _dtype.type_name
-
-
 def commit(t: Tensor, out: Tensor) -> Tensor:
     """Rebind ``t`` to ``out`` (cast back to ``t.dtype``), then write through to its base."""
     check_inplace(t)

@@ -359,14 +359,8 @@ def _float_matrix(A: Tensor, fname: str) -> None:
     if not (A.dtype in (_dtype.float32, _dtype.float64) or A.dtype.is_complex):
         raise RuntimeError(
             f"linalg.{fname}: Expected a floating point or complex tensor as input. Got "
-            f"{_type_name(A.dtype)}"
+            f"{_dtype.type_name(A.dtype)}"
         )
-
-
-def _type_name(d) -> str:
-    from .inplace import _type_name as name
-
-    return name(d)
 
 
 def _det_fn(a):
@@ -448,7 +442,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     if A.dtype is not B.dtype:
         raise RuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
-            f"{_type_name(A.dtype)} and B of type {_type_name(B.dtype)} instead"
+            f"{_dtype.type_name(A.dtype)} and B of type {_dtype.type_name(B.dtype)} instead"
         )
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     n = A.shape[-1]
@@ -648,7 +642,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            f"{_type_name(x.dtype)}"
+            f"{_dtype.type_name(x.dtype)}"
         )
     ord = float(ord)
     ord = 2 if ord == 2.0 else ord

@@ -232,9 +232,7 @@ def _not_for(kinds: tuple, kernel: str, *args) -> _dtype.dtype:
     """The result dtype of ``args``, after PyTorch's error for a dtype its kernel lacks."""
     dt = _dtype.result_type(*args)
     if _dtype.category(dt) in kinds:
-        raise NotImplementedError(
-            f"\"{kernel}_cpu\" not implemented for '{inplace._type_name(dt)}'"
-        )
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_dtype.type_name(dt)}'")
     return dt
 
 
@@ -350,7 +348,7 @@ def _bitwise(fn, name):
         dt = _dtype.result_type(input, other)
         if dt.is_floating_point or dt.is_complex:
             raise NotImplementedError(
-                f"\"{name}_cpu\" not implemented for '{inplace._type_name(dt)}'"
+                f"\"{name}_cpu\" not implemented for '{_dtype.type_name(dt)}'"
             )
         return _binary(fn, name, input, other, dt)
 
@@ -571,7 +569,7 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     if condition.dtype is not _dtype.bool_:
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor "
-            f"with dtype {inplace._type_name(condition.dtype)}"
+            f"with dtype {_dtype.type_name(condition.dtype)}"
         )
     broadcast_shapes(_shape(condition), _shape(input), _shape(other))
     dt = _dtype.result_type(input, other)
@@ -697,7 +695,7 @@ def _shift(fn, name):
         dt = _dtype.result_type(input, other)
         if dt.is_floating_point or dt.is_complex or dt is _dtype.bool_:
             raise NotImplementedError(
-                f"\"{name}_cpu\" not implemented for '{inplace._type_name(dt)}'"
+                f"\"{name}_cpu\" not implemented for '{_dtype.type_name(dt)}'"
             )
         return _binary(fn, name, input, other, dt)
 
@@ -733,7 +731,7 @@ def _integer_only(jfn, name):
         dt = _dtype.result_type(input, other)
         if _dtype.category(dt) != _INTEGER:
             raise NotImplementedError(
-                f"\"{name}_cpu\" not implemented for '{inplace._type_name(dt)}'"
+                f"\"{name}_cpu\" not implemented for '{_dtype.type_name(dt)}'"
             )
         return _binary(fn, name, input, other, dt)
 
@@ -758,7 +756,7 @@ def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fals
     """``|input - other| <= atol + rtol * |other|``, elementwise (infinities equal themselves)."""
     if input.dtype is not other.dtype:
         raise RuntimeError(
-            f"{inplace._type_name(input.dtype)} did not match {inplace._type_name(other.dtype)}"
+            f"{_dtype.type_name(input.dtype)} did not match {_dtype.type_name(other.dtype)}"
         )
     broadcast_shapes(_shape(input), _shape(other))
     return apply(

@@ -18,7 +18,6 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor, _wrap_dim
 from .creation import _floating
-from .inplace import _type_name
 
 values_indices = {
     name: namedtuple(name, ["values", "indices"])
@@ -107,7 +106,7 @@ def _float_input(t: Tensor, fname: str, dtype=None) -> _dtype.dtype:
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(
             f"{fname}(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {_type_name(dt)}"
+            f"point or complex dtype. Got: {_dtype.type_name(dt)}"
         )
     return dt
 
@@ -355,7 +354,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as "
-            f"input. Got {_type_name(input.dtype)}"
+            f"input. Got {_dtype.type_name(input.dtype)}"
         )
     p = float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) else p
     p = 2 if p == 2.0 else p
@@ -409,7 +408,7 @@ def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise NotImplementedError(
-            f"\"logcumsumexp_out_cpu\" not implemented for '{_type_name(input.dtype)}'"
+            f"\"logcumsumexp_out_cpu\" not implemented for '{_dtype.type_name(input.dtype)}'"
         )
     d = _wrap_dim(dim, input.ndim) if input.ndim else 0
     return apply(_logcumsumexp_fn, "Logcumsumexp", (input,), dim=d)

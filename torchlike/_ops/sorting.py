@@ -19,7 +19,6 @@ import numpy as np
 from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor, _wrap_dim
-from .inplace import _type_name
 from .reduction import _dims, values_indices
 
 
@@ -362,7 +361,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     """Counts of each non-negative int; weighted sums are float64 unless weights are float32."""
     if _dtype.category(input.dtype) > 1:
         raise NotImplementedError(
-            f"\"bincount_cpu\" not implemented for '{_type_name(input.dtype)}'"
+            f"\"bincount_cpu\" not implemented for '{_dtype.type_name(input.dtype)}'"
         )
     if input.ndim != 1 or input.dtype is _dtype.bool_:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -398,7 +397,7 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor: 
     """A histogram of equal-width bins over ``[min, max]`` (the data's range when equal)."""
     if not input.dtype.is_floating_point:
         raise NotImplementedError(
-            f"\"histogram_cpu\" not implemented for '{_type_name(input.dtype)}'"
+            f"\"histogram_cpu\" not implemented for '{_dtype.type_name(input.dtype)}'"
         )
     if bins <= 0:
         raise RuntimeError("torch.histc(): bins must be > 0, but got 0 for dimension 0")
