@@ -242,8 +242,11 @@ PROGRAMS: list[Program] = [
         ["--epochs", "1"],
         {"../data": "mnist:640:320"},
         metric=_ACC,
-        metric_name="test acc %",
-        tol=("abs", 8),
+        metric_name="test acc % (abs 12)",
+        # PyTorch alone gave 48-70 over 8 runs (unseeded pair sampling; Adadelta's first steps
+        # follow the sign of ill-conditioned gradients), torchlike 49-72 over 6
+        tol=("abs", 12),
+        ref_runs=3,
     ),
     _p(
         "examples/reinforce",
@@ -602,8 +605,12 @@ PROGRAMS: list[Program] = [
         "02-Logistic Regression/Logistic_Regression.py",
         data={"../datasets": "mnist:600:200"},
         metric=r"Acc: " + _NUM,
-        metric_name="final test acc",
-        tol=("abs", 0.08),
+        metric_name="final test acc (abs 0.15)",
+        # a ReLU on the output layer kills 0-5 of the 10 logits depending on the initialisation:
+        # PyTorch alone gave 0.325-0.58 over 12 seeds, torchlike 0.34-0.555 over 6; from equal
+        # weights the two agree to 6 digits for 10 epochs
+        tol=("abs", 0.15),
+        ref_runs=3,
     ),
     _p(
         "beginner/neural_network",
@@ -611,8 +618,12 @@ PROGRAMS: list[Program] = [
         "03-Neural Network/neural_network.py",
         data={"../datasets": "mnist:600:200"},
         metric=r"Acc: " + _NUM,
-        metric_name="final test acc",
-        tol=("abs", 0.08),
+        metric_name="final test acc (abs 0.15)",
+        # a ReLU on the output layer kills 0-5 of the 10 logits depending on the initialisation:
+        # PyTorch alone gave 0.325-0.58 over 12 seeds, torchlike 0.34-0.555 over 6; from equal
+        # weights the two agree to 6 digits for 10 epochs
+        tol=("abs", 0.15),
+        ref_runs=3,
     ),
     _p(
         "beginner/convolution_network",
