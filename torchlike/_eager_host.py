@@ -193,51 +193,12 @@ def _eval(jaxpr, consts, args) -> list:
         env[v] = x
     for eqn in jaxpr.eqns:
         ins = [read(v) for v in eqn.invars]
-        outs = _KERNELS[eqn.primitive.name](eqn, *ins)
+        outs = _kernels()[eqn.primitive.name](eqn, *ins)
         if not eqn.primitive.multiple_results:
             outs = [outs]
         for v, o in zip(eqn.outvars, outs):
             env[v] = np.asarray(o, dtype=v.aval.dtype).reshape(v.aval.shape)
     return [read(v) for v in jaxpr.outvars]
-
-
-def _dynamic_slice(eqn, x, *starts):
-    idx = []
-    for d, (s, n) in enumerate(zip(starts, eqn.params["slice_sizes"])):
-        s = min(max(int(s), 0), x.shape[d] - n)  # XLA clamps the start into range
-        idx.append(slice(s, s + n))
-    return x[tuple(idx)]
-
-
-def _dynamic_update_slice(eqn, x, update, *starts):
-    out = np.array(x)
-    idx = []
-    for d, s in enumerate(starts):
-        s = min(max(int(s), 0), x.shape[d] - update.shape[d])
-        idx.append(slice(s, s + update.shape[d]))
-    out[tuple(idx)] = update
-    return out
-
-
-def _slice(eqn, x):
-    p = eqn.params
-    strides = p["strides"] or (1,) * x.ndim
-    bounds = zip(p["start_indices"], p["limit_indices"], strides)
-    return x[tuple(slice(a, b, s) for a, b, s in bounds)]
-
-
-def _broadcast_in_dim(eqn, x, *_):
-    shape, dims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
-    expanded = [1] * len(shape)
-    for src, dst in enumerate(dims):
-        expanded[dst] = x.shape[src]
-    return np.broadcast_to(x.reshape(expanded), shape)
-
-
-def _select_n(eqn, which, *cases):
-    if which.dtype == np.bool_:
-        return np.where(which, cases[1], cases[0]) if len(cases) > 1 else cases[0]
-    return np.choose(which, cases)
 
 
 def _elementwise(f):
@@ -249,21 +210,26 @@ def _call(eqn, *args):
     return _eval(closed.jaxpr, closed.consts, list(args))
 
 
-_KERNELS = {
-    "concatenate": lambda eqn, *xs: np.concatenate(xs, axis=eqn.params["dimension"]),
-    "slice": _slice,
-    "dynamic_slice": _dynamic_slice,
-    "dynamic_update_slice": _dynamic_update_slice,
-    "squeeze": lambda eqn, x: np.squeeze(x, axis=tuple(eqn.params["dimensions"])),
-    "reshape": lambda eqn, x, *_: np.reshape(x, eqn.params["new_sizes"]),
-    "broadcast_in_dim": _broadcast_in_dim,
-    "transpose": lambda eqn, x: np.transpose(x, eqn.params["permutation"]),
-    "rev": lambda eqn, x: np.flip(x, tuple(eqn.params["dimensions"])),
-    "select_n": _select_n,
-    "copy": lambda eqn, x: np.array(x),
-    "copy_p": lambda eqn, x: np.array(x),
-    "convert_element_type": lambda eqn, x: x.astype(eqn.params["new_dtype"]),
-    "pjit": _call,
-    "jit": _call,
-    **{k: _elementwise(f) for k, f in {**_INT_ARITHMETIC, **_COMPARE}.items()},
-}
+@functools.cache
+def _kernels() -> dict:
+    """NumPy kernels; the shape bookkeeping is the forked workers' (host.py), which mimics XLA's."""
+    from .utils.data._utils import host
+
+    return {
+        "concatenate": lambda eqn, *xs: np.concatenate(xs, axis=eqn.params["dimension"]),
+        "slice": lambda eqn, x: host._slice(x, **eqn.params),
+        "dynamic_slice": lambda eqn, x, *s: host._dynamic_slice(x, *s, **eqn.params),
+        "dynamic_update_slice": lambda eqn, x, u, *s: host._dynamic_update_slice(x, u, *s),
+        "squeeze": lambda eqn, x: np.squeeze(x, axis=tuple(eqn.params["dimensions"])),
+        "reshape": lambda eqn, x, *_: np.reshape(x, eqn.params["new_sizes"]),
+        "broadcast_in_dim": lambda eqn, x, *d: host._broadcast_in_dim(x, *d, **eqn.params),
+        "transpose": lambda eqn, x: np.transpose(x, eqn.params["permutation"]),
+        "rev": lambda eqn, x: np.flip(x, tuple(eqn.params["dimensions"])),
+        "select_n": lambda eqn, *xs: host._select_n(*xs),
+        "copy": lambda eqn, x: np.array(x),
+        "copy_p": lambda eqn, x: np.array(x),
+        "convert_element_type": lambda eqn, x: x.astype(eqn.params["new_dtype"]),
+        "pjit": _call,
+        "jit": _call,
+        **{k: _elementwise(f) for k, f in {**_INT_ARITHMETIC, **_COMPARE}.items()},
+    }
