@@ -608,6 +608,36 @@ def test_retain_grad_on_a_non_leaf():
     same(scenario)
 
 
+_REBINDS = {  # in-place writes that give a retained tensor a new history
+    "relu_": lambda y: y.relu_(),
+    "mul_": lambda y: y.mul_(3),
+    "through a view": lambda y: y[1:].mul_(2),
+    "unsqueeze_ (a view op: keeps it)": lambda y: y.unsqueeze_(0),
+    "overwritten under no_grad": None,
+}
+
+
+@pytest.mark.parametrize("write", list(_REBINDS))
+def test_retain_grad_follows_the_latest_version(write):
+    # PyTorch: .grad of a retained tensor is the gradient of its newest version; a hook
+    # registered before the write still sees the old version's gradient.
+    def scenario(lib):
+        x = leaf(lib)
+        y = x * 2
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda g: seen.append(g.clone()))
+        if _REBINDS[write] is None:
+            with lib.no_grad():
+                y.mul_(5)
+        else:
+            _REBINDS[write](y)
+        (y * lib.arange(y.numel()).reshape(y.shape)).sum().backward()
+        return y.grad, x.grad, y.retains_grad, *seen
+
+    same(scenario)
+
+
 def test_reading_grad_of_a_non_leaf_warns():
     for lib in (torch, tl):
         y = leaf(lib) * 2

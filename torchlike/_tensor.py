@@ -57,6 +57,7 @@ class Tensor:
     _grad = None
     grad_fn = None
     _out_index = 0
+    _retains_grad = False  # retain_grad() was called (PyTorch keeps the flag across in-place ops)
     _base = None  # the tensor this one is a view of (the root of the view chain)
     _view_fn = None  # base array -> this view's array
     _view_detached = False  # taken through .data/detach(): writes back bypass autograd
@@ -228,11 +229,11 @@ class Tensor:
             if self.grad_fn.retained is None:
                 self.grad_fn.retained = {}
             self.grad_fn.retained[self._out_index] = self
+            self._retains_grad = True
 
     @property
     def retains_grad(self) -> bool:
-        node = self.grad_fn
-        return bool(node is not None and node.retained and self._out_index in node.retained)
+        return self._retains_grad
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's value (writes through it reach this tensor)."""

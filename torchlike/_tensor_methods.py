@@ -345,6 +345,7 @@ def _restride_(self: Tensor, out: Tensor, array_fn) -> Tensor:
     check_inplace(self)
     self._data = out._data
     if out.grad_fn is not None:
+        # PyTorch's in-place view ops keep a retain_grad() on the old version (unlike commit)
         self.grad_fn, self._out_index = out.grad_fn, out._out_index
     if self._base is not None:
         old = self._view_fn

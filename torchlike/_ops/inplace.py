@@ -16,7 +16,7 @@ from .. import _dtype
 from .._dispatch import apply
 from .._tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled, no_grad
-from ..autograd.graph import bump_version, version_counter
+from ..autograd.graph import bump_version, set_history, version_counter
 
 _COPY_SLICES = "torch::autograd::CopySlices"  # the node name PyTorch gives writes into views
 
@@ -65,9 +65,11 @@ def commit(t: Tensor, out: Tensor) -> Tensor:
         )
     t._data = out._data
     if out.grad_fn is not None:
-        t.grad_fn, t._out_index, t.requires_grad = out.grad_fn, out._out_index, True
+        set_history(t, out.grad_fn, out._out_index)
+        t.requires_grad = True
     elif t.grad_fn is not None and is_grad_enabled():  # overwritten by a constant
-        t.grad_fn, t.requires_grad = None, False
+        set_history(t, None)
+        t.requires_grad = False
     bump_version(t, out)
     if t._base is not None:
         _write_back(t)
@@ -98,4 +100,5 @@ def _write_back(view: Tensor) -> None:
         return
     out = apply(_scatter_into, _COPY_SLICES, (base, index, view))
     base._data = out._data
-    base.grad_fn, base._out_index, base.requires_grad = out.grad_fn, out._out_index, True
+    set_history(base, out.grad_fn, out._out_index)
+    base.requires_grad = True

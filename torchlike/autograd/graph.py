@@ -122,6 +122,20 @@ class Node:
         )
 
 
+def set_history(t, node: Node | None, index: int = 0) -> None:
+    """``t`` (rebound by an in-place op) now comes from output ``index`` of ``node``. A
+    ``retain_grad()`` moves with it, as PyTorch's: ``.grad`` is the gradient of the tensor's latest
+    version. Hooks from ``register_hook`` stay with the old version, as PyTorch's do."""
+    old = t.grad_fn
+    if old is not None and old.retained and old.retained.get(t._out_index) is t:
+        del old.retained[t._out_index]
+        if node is not None:
+            if node.retained is None:
+                node.retained = {}
+            node.retained[index] = t
+    t.grad_fn, t._out_index = node, index
+
+
 class AccumulateGrad:
     """Stands for a leaf in ``next_functions``, as in PyTorch."""
 
