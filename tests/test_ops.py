@@ -520,6 +520,16 @@ def test_tensor_type_checks():
     assert tl.is_tensor(x) and not tl.is_tensor([1])
 
 
+_DTYPE_NAMES = "float32 float64 float16 bfloat16 complex64 complex128 int64 int32 int16 int8 uint8"
+
+
+@pytest.mark.parametrize("name", [*_DTYPE_NAMES.split(), "bool"])
+def test_legacy_type_names(name):
+    x, r = tl.zeros(1, dtype=getattr(tl, name)), torch.zeros(1, dtype=getattr(torch, name))
+    assert x.type() == tl.typename(x) == r.type() == torch.typename(r)
+    assert tl.zeros(1).type(r.type()).dtype == getattr(tl, name)
+
+
 @pytest.mark.xfail(strict=True, reason="README: from_numpy copies (JAX arrays cannot alias NumPy)")
 def test_from_numpy_shares_memory():
     arr = np.zeros(3, np.float32)

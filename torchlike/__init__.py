@@ -221,26 +221,10 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-_TYPE_NAMES = {
-    "float32": "FloatTensor",
-    "float64": "DoubleTensor",
-    "float16": "HalfTensor",
-    "bfloat16": "BFloat16Tensor",
-    "int64": "LongTensor",
-    "int32": "IntTensor",
-    "int16": "ShortTensor",
-    "int8": "CharTensor",
-    "uint8": "ByteTensor",
-    "bool": "BoolTensor",
-    "complex64": "ComplexFloatTensor",
-    "complex128": "ComplexDoubleTensor",
-}
-
-
 def typename(obj) -> str:
     """``torch.typename``: ``'torch.FloatTensor'`` for a tensor, the qualified type otherwise."""
     if isinstance(obj, Tensor):
-        return f"torch.{_TYPE_NAMES.get(obj.dtype.name, 'Tensor')}"
+        return obj.type()
     module = type(obj).__module__
     name = type(obj).__qualname__
     return name if module in ("builtins", None) else f"{module}.{name}"

@@ -416,7 +416,7 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            return f"torch.{_LEGACY_TYPE.get(self.dtype.name, 'Tensor')}"
+            return f"torch.{_dtype.type_name(self.dtype)}Tensor"
         from ._ops.pointwise import _cast
 
         if isinstance(dtype, str) and dtype.startswith("torch."):  # x.type("torch.LongTensor")
@@ -502,19 +502,8 @@ class Tensor:
         )
 
 
-_LEGACY_TYPE = {
-    "float32": "FloatTensor",
-    "float64": "DoubleTensor",
-    "float16": "HalfTensor",
-    "bfloat16": "BFloat16Tensor",
-    "int64": "LongTensor",
-    "int32": "IntTensor",
-    "int16": "ShortTensor",
-    "int8": "CharTensor",
-    "uint8": "ByteTensor",
-    "bool": "BoolTensor",
-}
-_LEGACY_NAMES = {v: k for k, v in _LEGACY_TYPE.items()}
+# PyTorch's legacy tensor type names (``torch.FloatTensor``), by dtype name.
+_LEGACY_NAMES = {f"{name}Tensor": key for key, name in _dtype.SCALAR_NAMES.items()}
 
 
 def _identity(x):
