@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from ..parameter import Parameter
 from .module import Module
 
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
+
 
 class _IndexedModules(Module):
     """Shared list behaviour of Sequential and ModuleList (children named by position)."""
@@ -119,24 +121,9 @@ class ModuleList(_IndexedModules):
         return ModuleList(list(self) + list(other))
 
 
-class ModuleDict(Module):
-    """A dict of submodules, keeping insertion order like PyTorch's."""
-
-    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
-
-    def __getitem__(self, key: str) -> Module:
-        if key not in self._torch_order:
-            raise KeyError(key)
-        return vars(self)[key]
-
-    def __setitem__(self, key: str, module: Module) -> None:
-        self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        delattr(self, key)
+class _NamedEntries(Module):
+    """Shared dict behaviour of ModuleDict and ParameterDict (entries named by their keys, kept
+    in insertion order)."""
 
     def __len__(self) -> int:
         return len(self._torch_order)
@@ -155,6 +142,26 @@ class ModuleDict(Module):
 
     def values(self):
         return [vars(self)[k] for k in self._torch_order]
+
+
+class ModuleDict(_NamedEntries):
+    """A dict of submodules, keeping insertion order like PyTorch's."""
+
+    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._torch_order:
+            raise KeyError(key)
+        return vars(self)[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        delattr(self, key)
 
     def pop(self, key: str) -> Module:
         m = self[key]
@@ -205,7 +212,7 @@ class ParameterList(Module):
         )
 
 
-class ParameterDict(Module):
+class ParameterDict(_NamedEntries):
     """A dict of parameters."""
 
     def __init__(self, parameters=None) -> None:
@@ -218,21 +225,6 @@ class ParameterDict(Module):
 
     def __getitem__(self, key: str) -> Parameter:
         return vars(self)[key]
-
-    def __len__(self) -> int:
-        return len(self._torch_order)
-
-    def __iter__(self):
-        return iter(self._torch_order)
-
-    def keys(self):
-        return list(self._torch_order)
-
-    def items(self):
-        return [(k, vars(self)[k]) for k in self._torch_order]
-
-    def values(self):
-        return [vars(self)[k] for k in self._torch_order]
 
 
 def _tn(p: Parameter) -> str:
