@@ -141,6 +141,42 @@ def _conv_args(n: int, kernel_size, stride, padding, dilation) -> tuple:
     return _ntuple(kernel_size, n), _ntuple(stride, n), padding, _ntuple(dilation, n)
 
 
+def _conv_init(
+    self,
+    in_channels: int,
+    out_channels: int,
+    kernel_size,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+    bias: bool = True,
+    padding_mode: str = "zeros",
+    device=None,
+    dtype=None,
+) -> None:
+    """The constructor of ``Conv1d/2d/3d`` (one function: they differ only in ``_n``, the
+    number of spatial dims)."""
+    n = self._n
+    kernel_size, stride, padding, dilation = _conv_args(n, kernel_size, stride, padding, dilation)
+    _ConvNd.__init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        False,
+        (0,) * n,
+        groups,
+        bias,
+        padding_mode,
+        device=device,
+        dtype=dtype,
+    )
+
+
 class Conv2d(_ConvNd):
     """2-D convolution (cross-correlation) over NCHW images.
 
@@ -168,38 +204,8 @@ class Conv2d(_ConvNd):
         bias: ``(out_channels)``, initialised from the same distribution.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        kernel_size, stride, padding, dilation = _conv_args(
-            2, kernel_size, stride, padding, dilation
-        )
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            (0, 0),
-            groups,
-            bias,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
+    _n = 2
+    __init__ = _conv_init
 
 
 class Conv1d(_ConvNd):
@@ -221,38 +227,8 @@ class Conv1d(_ConvNd):
         bias: ``(out_channels)``, initialised from the same distribution.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        kernel_size, stride, padding, dilation = _conv_args(
-            1, kernel_size, stride, padding, dilation
-        )
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            (0,),
-            groups,
-            bias,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
+    _n = 1
+    __init__ = _conv_init
 
 
 class Conv3d(_ConvNd):
@@ -273,81 +249,12 @@ class Conv3d(_ConvNd):
         bias: ``(out_channels)``, initialised from the same distribution.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        kernel_size, stride, padding, dilation = _conv_args(
-            3, kernel_size, stride, padding, dilation
-        )
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            (0, 0, 0),
-            groups,
-            bias,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
+    _n = 3
+    __init__ = _conv_init
 
 
 class _ConvTransposeNd(_ConvNd):
     """What transposed convolutions add: ``output_padding``, and ``output_size`` in forward."""
-
-    def __init__(
-        self,
-        n: int,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride,
-        padding,
-        output_padding,
-        groups: int,
-        bias: bool,
-        dilation,
-        padding_mode: str,
-        device=None,
-        dtype=None,
-    ) -> None:
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        if isinstance(padding, str):
-            raise ValueError(f"padding='{padding}' is not supported for {type(self).__name__}")
-        kernel_size, stride, padding, dilation = _conv_args(
-            n, kernel_size, stride, padding, dilation
-        )
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            True,
-            _ntuple(output_padding, n),
-            groups,
-            bias,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
 
     def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
         """The ``output_padding`` that makes the output ``output_size`` (PyTorch's rule)."""
@@ -418,39 +325,51 @@ _TRANSPOSED_DOC = """{n}-D transposed convolution ("deconvolution"): the gradien
     """
 
 
+def _conv_transpose_init(
+    self,
+    in_channels: int,
+    out_channels: int,
+    kernel_size,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    bias: bool = True,
+    dilation=1,
+    padding_mode: str = "zeros",
+    device=None,
+    dtype=None,
+) -> None:
+    """The constructor of ``ConvTranspose1d/2d/3d``, which differ only in ``_n``."""
+    if padding_mode != "zeros":
+        raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+    if isinstance(padding, str):
+        raise ValueError(f"padding='{padding}' is not supported for {type(self).__name__}")
+    n = self._n
+    kernel_size, stride, padding, dilation = _conv_args(n, kernel_size, stride, padding, dilation)
+    _ConvNd.__init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        True,
+        _ntuple(output_padding, n),
+        groups,
+        bias,
+        padding_mode,
+        device=device,
+        dtype=dtype,
+    )
+
+
 class ConvTranspose1d(_ConvTransposeNd):
     __doc__ = _TRANSPOSED_DOC.format(n=1, tuple="1-tuple", dims="L", dims_out="L_out", kernel="k")
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation=1,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            1,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            bias,
-            dilation,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
+    _n = 1
+    __init__ = _conv_transpose_init
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -458,36 +377,8 @@ class ConvTranspose2d(_ConvTransposeNd):
         n=2, tuple="pair", dims="H, W", dims_out="H_out, W_out", kernel="kH, kW"
     )
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation=1,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            2,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            bias,
-            dilation,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
+    _n = 2
+    __init__ = _conv_transpose_init
 
 
 class ConvTranspose3d(_ConvTransposeNd):
@@ -495,33 +386,5 @@ class ConvTranspose3d(_ConvTransposeNd):
         n=3, tuple="triple", dims="D, H, W", dims_out="D_out, H_out, W_out", kernel="kD, kH, kW"
     )
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation=1,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            3,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            bias,
-            dilation,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
+    _n = 3
+    __init__ = _conv_transpose_init
