@@ -102,71 +102,48 @@ def worker_loop(
     slots: int = 3,
 ) -> None:
     """The body of a worker process: read the job, seed, then serve tasks (``_serve``)."""
+    global _worker_info
     try:
-        _worker(
-            job,
-            is_iterable,
-            index_queue,
-            result_queue,
-            auto_collation,
-            batch_size,
-            drop_last,
-            worker_id,
-            num_workers,
-            token,
-            slots,
-        )
+        dataset, collate_fn, init_fn = _receive_job(job, worker_id, result_queue)
+
+        from .... import random as tl_random
+        from . import shared
+        from .fetch import IterableFetcher, MapFetcher
+
+        parent = os.getppid()
+        seed = index_queue.get() + worker_id  # the first message is the base seed
+        random.seed(seed)
+        tl_random.manual_seed(seed)
+        _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
+        where = f"in DataLoader worker process {worker_id}"
+
+        def make_fetcher():
+            if is_iterable:
+                return IterableFetcher(dataset, auto_collation, collate_fn, batch_size, drop_last)
+            return MapFetcher(dataset, auto_collation, collate_fn)
+
+        writer = shared.SlotWriter(token, worker_id, slots)
+        try:
+            _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where)
+        finally:
+            writer.close()
     except KeyboardInterrupt:  # Ctrl-C reaches the workers too: the main process reports it
         pass
 
 
-def _worker(
-    job,
-    is_iterable,
-    index_queue,
-    result_queue,
-    auto_collation,
-    batch_size,
-    drop_last,
-    worker_id,
-    num_workers,
-    token,
-    slots,
-) -> None:
-    global _worker_info
+def _receive_job(job, worker_id: int, result_queue) -> tuple:
+    """The dataset, ``collate_fn`` and ``worker_init_fn``: inherited (a forked worker then runs
+    on NumPy) or unpickled (JAX then runs on the CPU)."""
     if isinstance(job, Inherited):  # forked from the training process: no XLA here
         from . import host
 
         host.enter()
-        dataset, collate_fn, init_fn = job.objects
-    else:
-        os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
-        import jax
+        return job.objects
+    os.environ["JAX_PLATFORMS"] = "cpu"  # workers never claim an accelerator
+    import jax
 
-        jax.config.update("jax_platforms", "cpu")
-        dataset, collate_fn, init_fn = _unpickle_job(job, worker_id, result_queue)
-
-    from .... import random as tl_random
-    from . import shared
-    from .fetch import IterableFetcher, MapFetcher
-
-    parent = os.getppid()
-    seed = index_queue.get() + worker_id  # the first message is the base seed
-    random.seed(seed)
-    tl_random.manual_seed(seed)
-    _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
-    where = f"in DataLoader worker process {worker_id}"
-
-    def make_fetcher():
-        if is_iterable:
-            return IterableFetcher(dataset, auto_collation, collate_fn, batch_size, drop_last)
-        return MapFetcher(dataset, auto_collation, collate_fn)
-
-    writer = shared.SlotWriter(token, worker_id, slots)
-    try:
-        _serve(make_fetcher, init_fn, writer, index_queue, result_queue, parent, where)
-    finally:
-        writer.close()
+    jax.config.update("jax_platforms", "cpu")
+    return _unpickle_job(job, worker_id, result_queue)
 
 
 def _unpickle_job(job, worker_id: int, result_queue) -> tuple:
