@@ -168,12 +168,16 @@ def test_disabled_scaler_passes_through():
 
 def test_deprecated_spellings_warn_as_torch_does():
     for lib in (tl, ref):
-        with pytest.warns(FutureWarning, match="torch.amp.autocast\\('cpu'"):
+        with pytest.warns(FutureWarning, match="torch.amp.autocast\\('cpu'") as cpu:
             region = lib.cpu.amp.autocast(dtype=lib.bfloat16)
         with region:
             assert (lib.ones(2, 2) @ lib.ones(2, 2)).dtype == lib.bfloat16
-        with pytest.warns(FutureWarning, match="torch.amp.GradScaler\\('cuda'"):
+        with pytest.warns(FutureWarning, match="torch.amp.autocast\\('cuda'") as cuda:
+            lib.cuda.amp.autocast(enabled=False)
+        with pytest.warns(FutureWarning, match="torch.amp.GradScaler\\('cuda'") as scaler:
             lib.cuda.amp.GradScaler(enabled=False)
+        # each warning points at the line that used the deprecated spelling
+        assert {w.filename for w in [*cpu, *cuda, *scaler]} == {__file__}
 
 
 def test_multihead_attention_runs_in_low_precision():

@@ -155,3 +155,20 @@ class autocast:
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+class _DeprecatedAutocast(autocast):
+    """``torch.cpu.amp.autocast`` and ``torch.cuda.amp.autocast``: PyTorch's deprecated spellings
+    of ``autocast(device_type)``, for the ``device_type`` a subclass names."""
+
+    _device_type: str
+
+    def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True) -> None:
+        device = self._device_type
+        warnings.warn(
+            f"`torch.{device}.amp.autocast(args...)` is deprecated. Please use "
+            f"`torch.amp.autocast('{device}', args...)` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(device, dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)

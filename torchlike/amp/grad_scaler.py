@@ -25,6 +25,9 @@ from .._tensor import Tensor
 from .._trace_state import CompileParticipant
 
 _READY, _UNSCALED, _STEPPED = 0, 1, 2
+# The stacklevel of the line that made the scaler, seen from ``__init__``: nnx.Pytree's metaclass
+# calls ``__init__`` through three frames of its own.
+_USER_FRAME = 5
 
 
 class _ScalerState(nnx.Variable):
@@ -47,7 +50,7 @@ class GradScaler(nnx.Pytree, CompileParticipant):
             if not cuda.is_available():
                 warnings.warn(
                     "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
-                    stacklevel=3,
+                    stacklevel=_USER_FRAME,
                 )
                 enabled = False
         if growth_factor <= 1.0:

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
-from .. import amp as _amp
+from ..amp.autocast_mode import _DeprecatedAutocast
 
 
-class autocast(_amp.autocast):
-    def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True) -> None:
-        warnings.warn(
-            "`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
-            "`torch.amp.autocast('cpu', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+class autocast(_DeprecatedAutocast):
+    _device_type = "cpu"

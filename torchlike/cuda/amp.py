@@ -5,17 +5,12 @@ from __future__ import annotations
 import warnings
 
 from .. import amp as _amp
+from ..amp.autocast_mode import _DeprecatedAutocast
+from ..amp.grad_scaler import _USER_FRAME
 
 
-class autocast(_amp.autocast):
-    def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True) -> None:
-        warnings.warn(
-            "`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
-            "`torch.amp.autocast('cuda', args...)` instead.",
-            FutureWarning,
-            stacklevel=3,
-        )
-        super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+class autocast(_DeprecatedAutocast):
+    _device_type = "cuda"
 
 
 class GradScaler(_amp.GradScaler):
@@ -31,7 +26,7 @@ class GradScaler(_amp.GradScaler):
             "`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
             "`torch.amp.GradScaler('cuda', args...)` instead.",
             FutureWarning,
-            stacklevel=3,
+            stacklevel=_USER_FRAME,
         )
         super().__init__(
             "cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled
