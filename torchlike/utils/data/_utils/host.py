@@ -221,6 +221,20 @@ _ELEMENTWISE = {
 }
 
 
+def _window_start(shape, size, index, batch, dims) -> tuple[list, list]:
+    """Where one gather or scatter window of ``size`` starts in an operand of ``shape``: the
+    ``index`` vector placed along its operand dims, batching dims taken from the ``batch``
+    position; and the largest start each dim allows. ``dims``: (index_map, operand batching dims,
+    index batching dims), XLA's dimension numbers."""
+    index_map, operand_batching, index_batching = dims
+    start = [0] * len(shape)
+    for k, d in enumerate(index_map):
+        start[d] = int(index[k])
+    for d, bd in zip(operand_batching, index_batching):
+        start[d] = batch[bd]
+    return start, [n - s for n, s in zip(shape, size)]
+
+
 def _gather(operand, indices, *, dimension_numbers, slice_sizes, mode=None, fill_value=None, **_):
     dn = dimension_numbers
     batch_shape = indices.shape[:-1]
@@ -228,13 +242,9 @@ def _gather(operand, indices, *, dimension_numbers, slice_sizes, mode=None, fill
     offset_shape = [s for d, s in enumerate(slice_sizes) if d not in dropped]
     fill = "FILL" in str(mode)
     out = np.empty((*batch_shape, *offset_shape), operand.dtype)
+    dims = (dn.start_index_map, dn.operand_batching_dims, dn.start_indices_batching_dims)
     for b in np.ndindex(*batch_shape):
-        start = [0] * operand.ndim
-        for k, d in enumerate(dn.start_index_map):
-            start[d] = int(indices[b][k])
-        for d, bd in zip(dn.operand_batching_dims, dn.start_indices_batching_dims):
-            start[d] = b[bd]
-        bounds = [operand.shape[d] - slice_sizes[d] for d in range(operand.ndim)]
+        start, bounds = _window_start(operand.shape, slice_sizes, indices[b], b, dims)
         if fill and any(not 0 <= s <= hi for s, hi in zip(start, bounds)):
             out[b] = (
                 np.nan if fill_value is None and operand.dtype.kind in "fc" else (fill_value or 0)
@@ -265,13 +275,13 @@ def _scatter(combine):
         for d, u in zip(window_dims, dn.update_window_dims):
             size[d] = updates.shape[u]
         clip = "CLIP" in str(mode)
+        dims = (
+            dn.scatter_dims_to_operand_dims,
+            dn.operand_batching_dims,
+            dn.scatter_indices_batching_dims,
+        )
         for b in np.ndindex(*batch_shape):
-            start = [0] * operand.ndim
-            for k, d in enumerate(dn.scatter_dims_to_operand_dims):
-                start[d] = int(indices[b][k])
-            for d, bd in zip(dn.operand_batching_dims, dn.scatter_indices_batching_dims):
-                start[d] = b[bd]
-            bounds = [operand.shape[d] - size[d] for d in range(operand.ndim)]
+            start, bounds = _window_start(operand.shape, size, indices[b], b, dims)
             if clip:
                 start = [min(max(v, 0), hi) for v, hi in zip(start, bounds)]
             elif any(not 0 <= v <= hi for v, hi in zip(start, bounds)):
