@@ -103,6 +103,15 @@ def linspace_samples(rng, dt):
     yield call(0, 1, 0)
     yield call(0, 10, 4, dtype=Dt("int64"))
     yield call(0, 1, 3, dtype=Dt("float64"))
+    yield call(-3.3, 9.1, 101)  # long ranges: equal to the bit (see the row's tolerance)
+    yield call(-1e6, 3e-4, 1234, dtype=Dt("float64"))
+    yield call(0, 1, 5, dtype=Dt("complex64"))
+    yield call(0, complex(1, 2), 3)
+    yield call(-2, 3, 4, dtype=Dt("int32"))
+
+
+def linspace_errors(rng):
+    yield call(0, 1, -1)
 
 
 def eye_samples(rng, dt):
@@ -172,7 +181,9 @@ OPS: list[OpInfo] = [
     OpInfo("arange", **fn("arange"), samples=arange_samples, dtypes=("float32",),
            differentiable=False, errors=arange_errors),
     OpInfo("linspace", **fn("linspace"), samples=linspace_samples, dtypes=("float32",),
-           differentiable=False),
+           differentiable=False, errors=linspace_errors,
+           tol={"float32": (0, 0), "float64": (0, 0)},
+           tol_reason="exact: torchlike computes each element as PyTorch's kernel does"),
     OpInfo("eye", **fn("eye"), samples=eye_samples, dtypes=("float32",), differentiable=False),
     OpInfo("nn.functional.one_hot", ours=tl.nn.functional.one_hot,
            ref=torch.nn.functional.one_hot, samples=lambda r, dt: [

@@ -257,12 +257,50 @@ def linspace(
     start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
 ) -> Tensor:
     dt = _dt(dtype)
+    if dtype is None and any(isinstance(v, complex) for v in (start, end)):
+        dt = dt.to_complex()  # complex endpoints give the default complex dtype, as in PyTorch
     if not (dt.is_floating_point or dt.is_complex):  # PyTorch's integer kernel: int endpoints
         start, end = int(start), int(end)
-    arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
-    if not dt.is_floating_point:
-        arr = np.trunc(arr)
+    if int(steps) < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if dt.name in ("float32", "float64"):
+        arr = _linspace_as_pytorch(float(start), float(end), int(steps), dt.np)
+    elif dt.is_complex:
+        arr = np.linspace(complex(start), complex(end), int(steps), dtype=np.complex128)
+    else:
+        arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
+        if not dt.is_floating_point:
+            arr = np.trunc(arr)
     return _finish(_arrays.from_host(arr.astype(dt.np)), requires_grad, device)
+
+
+def _linspace_as_pytorch(start: float, end: float, steps: int, np_dtype) -> np.ndarray:
+    """PyTorch's kernel, to the last bit: in the output dtype, ``step = (end - start) / (steps -
+    1)``; the first half counts up from ``start``, the second down from ``end``, each element one
+    fused multiply-add (one rounding), as PyTorch's compiled kernel computes it."""
+    np_dtype = np.dtype(np_dtype).type
+    a, b = np_dtype(start), np_dtype(end)
+    if steps <= 1:
+        return np.full(steps, a, np_dtype)
+    step = (b - a) / np_dtype(steps - 1)
+    i = np.arange(steps)
+    first = i < steps // 2
+    k = np.where(first, i, steps - 1 - i).astype(np.float64)
+    mul = np.where(first, np.float64(step), -np.float64(step))
+    add = np.where(first, np.float64(a), np.float64(b))
+    if np_dtype == np.float32:  # exact product and sum in float64, one rounding to float32
+        return (mul * k + add).astype(np.float32)
+    # float64: Dekker's exact product and Knuth's exact sum give the fused result
+    p = mul * k
+    split = np.float64(134217729.0)  # 2**27 + 1
+    mh = mul * split - (mul * split - mul)
+    kh = k  # counts below 2**26 split exactly; larger ones are split like the multiplier
+    if steps > 2**26:
+        kh = k * split - (k * split - k)
+    err = ((mh * kh - p) + mh * (k - kh) + (mul - mh) * kh) + (mul - mh) * (k - kh)
+    s = p + add
+    bb = s - p
+    return s + (((p - (s - bb)) + (add - bb)) + err)
 
 
 def logspace(
