@@ -30,6 +30,10 @@ __all__ = [
 
 
 class _MaxPoolNd(Module):
+    """What max pooling in 1, 2 and 3 dims shares; ``_n`` is the number of spatial dims."""
+
+    _n: int
+
     def __init__(
         self,
         kernel_size,
@@ -53,6 +57,18 @@ class _MaxPoolNd(Module):
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
+    def forward(self, input: Tensor):
+        pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[self._n - 1]
+        return pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
 
 class MaxPool1d(_MaxPoolNd):
     """1-D max pooling.
@@ -71,16 +87,7 @@ class MaxPool1d(_MaxPoolNd):
           ``L_out = (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
     """
 
-    def forward(self, input: Tensor):
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _n = 1
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -100,16 +107,7 @@ class MaxPool2d(_MaxPoolNd):
           ``H_out = (H + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
     """
 
-    def forward(self, input: Tensor):
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _n = 2
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -121,65 +119,14 @@ class MaxPool3d(_MaxPoolNd):
         - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :class:`MaxPool2d`.
     """
 
-    def forward(self, input: Tensor):
-        return F.max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
-
-
-class AvgPool1d(Module):
-    """1-D average pooling.
-
-    Args:
-        kernel_size: the window size.
-        stride: the window step. Default: ``kernel_size``.
-        padding: implicit zero padding on both sides, at most half the kernel. Default: 0.
-        ceil_mode: round the output size up instead of down. Default: ``False``.
-        count_include_pad: count the zero padding in the divisor. Default: ``True``.
-
-    Shape:
-        - Input: ``(N, C, L)`` or ``(C, L)``.
-        - Output: ``(N, C, L_out)`` or ``(C, L_out)``, with
-          ``L_out = (L + 2 * padding - kernel_size) // stride + 1``.
-    """
-
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = _ntuple(kernel_size, 1)
-        self.stride = _ntuple(stride if stride is not None else kernel_size, 1)
-        self.padding = _ntuple(padding, 1)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-        )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    _n = 3
 
 
 class _AvgPoolNd(Module):
-    """What 2-d and 3-d average pooling share: the arguments, stored as given, and repr."""
+    """What average pooling shares: forward and repr; the constructor is the 2-d and 3-d one
+    (``AvgPool1d`` has its own, without ``divisor_override``)."""
+
+    _n: int
 
     def __init__(
         self,
@@ -201,6 +148,48 @@ class _AvgPoolNd(Module):
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
+    def forward(self, input: Tensor) -> Tensor:
+        pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[self._n - 1]
+        args = (self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        if self._n == 1:  # avg_pool1d takes no divisor_override
+            return pool(input, *args)
+        return pool(input, *args, self.divisor_override)
+
+
+class AvgPool1d(_AvgPoolNd):
+    """1-D average pooling.
+
+    Args:
+        kernel_size: the window size.
+        stride: the window step. Default: ``kernel_size``.
+        padding: implicit zero padding on both sides, at most half the kernel. Default: 0.
+        ceil_mode: round the output size up instead of down. Default: ``False``.
+        count_include_pad: count the zero padding in the divisor. Default: ``True``.
+
+    Shape:
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``, with
+          ``L_out = (L + 2 * padding - kernel_size) // stride + 1``.
+    """
+
+    _n = 1
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        # Not _AvgPoolNd's constructor: that is the 2-d and 3-d one, with divisor_override.
+        Module.__init__(self)
+        self.kernel_size = _ntuple(kernel_size, 1)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, 1)
+        self.padding = _ntuple(padding, 1)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
 
 class AvgPool2d(_AvgPoolNd):
     """2-D average pooling.
@@ -219,16 +208,7 @@ class AvgPool2d(_AvgPoolNd):
           ``H_out = (H + 2 * padding - kernel_size) // stride + 1``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
+    _n = 2
 
 
 class AvgPool3d(_AvgPoolNd):
@@ -239,19 +219,14 @@ class AvgPool3d(_AvgPoolNd):
         - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :class:`AvgPool2d`.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
+    _n = 3
 
 
 class _AdaptivePoolNd(Module):
+    """What adaptive pooling shares: ``output_size``; ``_n`` is the number of spatial dims."""
+
+    _n: int
+
     def __init__(self, output_size) -> None:
         super().__init__()
         self.output_size = output_size
@@ -260,7 +235,23 @@ class _AdaptivePoolNd(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(_AdaptivePoolNd):
+class _AdaptiveAvgPoolNd(_AdaptivePoolNd):
+    def forward(self, input: Tensor) -> Tensor:
+        pool = (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d)[self._n - 1]
+        return pool(input, self.output_size)
+
+
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor):
+        pool = (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d)[self._n - 1]
+        return pool(input, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """1-D average pooling to a fixed output length, whatever the input's.
 
     Output position ``i`` averages inputs ``floor(i * L / L_out)`` to ``ceil((i + 1) * L /
@@ -274,11 +265,10 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
         - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool1d(input, self.output_size)
+    _n = 1
 
 
-class AdaptiveAvgPool2d(_AdaptivePoolNd):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """2-D average pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
 
     Args:
@@ -290,11 +280,10 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
         - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool2d(input, self.output_size)
+    _n = 2
 
 
-class AdaptiveMaxPool1d(_AdaptivePoolNd):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """1-D max pooling to a fixed output length, windows as :class:`AdaptiveAvgPool1d`'s.
 
     Args:
@@ -306,15 +295,10 @@ class AdaptiveMaxPool1d(_AdaptivePoolNd):
         - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
     """
 
-    def __init__(self, output_size, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input: Tensor):
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+    _n = 1
 
 
-class AdaptiveMaxPool2d(_AdaptivePoolNd):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """2-D max pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
 
     Args:
@@ -327,15 +311,10 @@ class AdaptiveMaxPool2d(_AdaptivePoolNd):
         - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
     """
 
-    def __init__(self, output_size, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input: Tensor):
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+    _n = 2
 
 
-class AdaptiveAvgPool3d(_AdaptivePoolNd):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """3-D average pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
 
     Args:
@@ -346,11 +325,10 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
         - Output: ``(N, C, D_out, H_out, W_out)`` or ``(C, D_out, H_out, W_out)``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool3d(input, self.output_size)
+    _n = 3
 
 
-class AdaptiveMaxPool3d(_AdaptivePoolNd):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """3-D max pooling to a fixed output size, windows as :class:`AdaptiveAvgPool1d`'s.
 
     Args:
@@ -363,15 +341,14 @@ class AdaptiveMaxPool3d(_AdaptivePoolNd):
         - Output: ``(N, C, D_out, H_out, W_out)`` or ``(C, D_out, H_out, W_out)``.
     """
 
-    def __init__(self, output_size, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input: Tensor):
-        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+    _n = 3
 
 
 class _LPPoolNd(Module):
+    """What power-average pooling shares; ``_n`` is the number of spatial dims."""
+
+    _n: int
+
     def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
         super().__init__()
         self.norm_type = norm_type
@@ -384,6 +361,10 @@ class _LPPoolNd(Module):
             f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}, ceil_mode={self.ceil_mode}"
         )
+
+    def forward(self, input: Tensor) -> Tensor:
+        pool = (F.lp_pool1d, F.lp_pool2d, F.lp_pool3d)[self._n - 1]
+        return pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LPPool1d(_LPPoolNd):
@@ -400,8 +381,7 @@ class LPPool1d(_LPPoolNd):
         - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    _n = 1
 
 
 class LPPool2d(_LPPoolNd):
@@ -418,8 +398,7 @@ class LPPool2d(_LPPoolNd):
         - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    _n = 2
 
 
 class LPPool3d(_LPPoolNd):
@@ -436,12 +415,11 @@ class LPPool3d(_LPPoolNd):
         - Output: ``(N, C, D_out, H_out, W_out)`` or ``(C, D_out, H_out, W_out)``.
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    _n = 3
 
 
 class _MaxUnpoolNd(Module):
-    _n = 0
+    _n: int
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
