@@ -342,3 +342,17 @@ def test_put_resize_new_histogram_and_defaults():
         with pytest.warns(UserWarning):
             tl.set_default_tensor_type("torch.FloatTensor")
     assert tl.get_default_dtype() is tl.float32
+
+
+def test_constants_pytorch_reexports():
+    # every float/None constant of torch's namespace (torch.inf, torch.pi, torch.newaxis ...);
+    # the build facts (has_mkl, USE_GLOBAL_DEPS ...) describe PyTorch's own build
+    names = [
+        n
+        for n in dir(ref)
+        if not n.startswith("_") and (type(getattr(ref, n)) is float or getattr(ref, n) is None)
+    ]
+    assert {"e", "inf", "nan", "newaxis", "pi"} <= set(names)
+    for name in names:
+        ours, theirs = getattr(tl, name), getattr(ref, name)
+        assert ours == theirs or (ours != ours and theirs != theirs), name

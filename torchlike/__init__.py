@@ -5,6 +5,8 @@
 turns a whole training step into one XLA program.
 """
 
+import math as _math
+
 from . import _config, _dtype  # noqa: F401  (_config first: it decides how CPU programs run)
 from ._dtype import (  # noqa: F401
     bfloat16,
@@ -260,6 +262,13 @@ ByteTensor = _LegacyTensorType(uint8)
 BoolTensor = _LegacyTensorType(bool)
 
 __version__ = "0.1.0"
+
+# The constants PyTorch re-exports (torch.inf, torch.nan, torch.pi, torch.e, torch.newaxis).
+inf = _math.inf
+nan = _math.nan
+pi = _math.pi
+e = _math.e
+newaxis = None
 
 
 def __dir__() -> list[str]:
