@@ -52,6 +52,11 @@ def _dims(dim, ndim: int):
     return (d,) if ndim else ()  # a 0-d tensor's dim 0 (or -1) is the tensor itself
 
 
+def _reduce(fn, name: str, input: Tensor, dim, keepdim, **static) -> Tensor:
+    """``fn`` over ``dim`` of ``input`` (all its dims when None), the dims kept or not."""
+    return apply(fn, name, (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim), **static)
+
+
 def _sum_fn(x, *, dims, keepdim, dtype):
     return jnp.sum(x.astype(dtype), axis=dims, keepdims=keepdim)
 
@@ -63,15 +68,8 @@ def _sum_dtype(t: Tensor, dtype) -> _dtype.dtype:
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
-    dt = _sum_dtype(input, dtype)
-    return apply(
-        _sum_fn,
-        "Sum" if dim is None else "SumBackward1",
-        (input,),
-        dims=_dims(dim, input.ndim),
-        keepdim=bool(keepdim),
-        dtype=dt.np,
-    )
+    name = "Sum" if dim is None else "SumBackward1"
+    return _reduce(_sum_fn, name, input, dim, keepdim, dtype=_sum_dtype(input, dtype).np)
 
 
 def _nansum_fn(x, *, dims, keepdim, dtype):
@@ -79,15 +77,7 @@ def _nansum_fn(x, *, dims, keepdim, dtype):
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    dt = _sum_dtype(input, dtype)
-    return apply(
-        _nansum_fn,
-        "Nansum",
-        (input,),
-        dims=_dims(dim, input.ndim),
-        keepdim=bool(keepdim),
-        dtype=dt.np,
-    )
+    return _reduce(_nansum_fn, "Nansum", input, dim, keepdim, dtype=_sum_dtype(input, dtype).np)
 
 
 def _prod_fn(x, *, dims, keepdim, dtype):
@@ -95,10 +85,7 @@ def _prod_fn(x, *, dims, keepdim, dtype):
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    dt = _sum_dtype(input, dtype)
-    return apply(
-        _prod_fn, "Prod", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim), dtype=dt.np
-    )
+    return _reduce(_prod_fn, "Prod", input, dim, keepdim, dtype=_sum_dtype(input, dtype).np)
 
 
 def _float_input(t: Tensor, fname: str, dtype=None) -> _dtype.dtype:
@@ -116,15 +103,8 @@ def _mean_fn(x, *, dims, keepdim, dtype):
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
-    dt = _float_input(input, "mean", dtype)
-    return apply(
-        _mean_fn,
-        "Mean" if dim is None else "MeanBackward1",
-        (input,),
-        dims=_dims(dim, input.ndim),
-        keepdim=bool(keepdim),
-        dtype=dt.np,
-    )
+    name = "Mean" if dim is None else "MeanBackward1"
+    return _reduce(_mean_fn, name, input, dim, keepdim, dtype=_float_input(input, "mean", dtype).np)
 
 
 def _nanmean_fn(x, *, dims, keepdim, dtype):
@@ -134,14 +114,7 @@ def _nanmean_fn(x, *, dims, keepdim, dtype):
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     dt = _float_input(input, "nanmean", dtype)
-    return apply(
-        _nanmean_fn,
-        "Nanmean",
-        (input,),
-        dims=_dims(dim, input.ndim),
-        keepdim=bool(keepdim),
-        dtype=dt.np,
-    )
+    return _reduce(_nanmean_fn, "Nanmean", input, dim, keepdim, dtype=dt.np)
 
 
 def _correction(unbiased, correction) -> float:
@@ -160,25 +133,26 @@ def _std_fn(x, *, dims, keepdim, ddof):
     return jnp.where(v == 0, 0.0, jnp.sqrt(jnp.where(v == 0, 1.0, v))).astype(v.dtype)
 
 
-def _var_args(input, dim, unbiased, keepdim, correction):
+def _var_args(input, dim, unbiased, correction) -> tuple:
+    """``(dim, ddof)`` of a ``var``/``std`` call."""
     if isinstance(dim, bool):  # var(input, unbiased) positional form
         dim, unbiased = None, dim
     _float_input(input, "std and var")
-    return dict(
-        dims=_dims(dim, input.ndim), keepdim=bool(keepdim), ddof=_correction(unbiased, correction)
-    )
+    return dim, _correction(unbiased, correction)
 
 
 def var(
     input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None
 ) -> Tensor:
-    return apply(_var_fn, "Var", (input,), **_var_args(input, dim, unbiased, keepdim, correction))
+    dim, ddof = _var_args(input, dim, unbiased, correction)
+    return _reduce(_var_fn, "Var", input, dim, keepdim, ddof=ddof)
 
 
 def std(
     input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None
 ) -> Tensor:
-    return apply(_std_fn, "Std", (input,), **_var_args(input, dim, unbiased, keepdim, correction))
+    dim, ddof = _var_args(input, dim, unbiased, correction)
+    return _reduce(_std_fn, "Std", input, dim, keepdim, ddof=ddof)
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -301,12 +275,12 @@ def _any_fn(x, *, dims, keepdim):
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
-    out = apply(_all_fn, "All", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim))
+    out = _reduce(_all_fn, "All", input, dim, keepdim)
     return out if input.dtype is not _dtype.uint8 else out.byte()
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
-    out = apply(_any_fn, "Any", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim))
+    out = _reduce(_any_fn, "Any", input, dim, keepdim)
     return out if input.dtype is not _dtype.uint8 else out.byte()
 
 
@@ -317,9 +291,7 @@ def _logsumexp_fn(x, *, dims, keepdim):
 def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         input = input.float()
-    return apply(
-        _logsumexp_fn, "Logsumexp", (input,), dims=_dims(dim, input.ndim), keepdim=bool(keepdim)
-    )
+    return _reduce(_logsumexp_fn, "Logsumexp", input, dim, keepdim)
 
 
 def _norm_fn(x, *, p, dims, keepdim):
@@ -358,14 +330,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         )
     p = float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) else p
     p = 2 if p == 2.0 else p
-    return apply(
-        _l2norm_safe,
-        "LinalgVectorNorm",
-        (input,),
-        p=p,
-        dims=_dims(dim, input.ndim),
-        keepdim=bool(keepdim),
-    )
+    return _reduce(_l2norm_safe, "LinalgVectorNorm", input, dim, keepdim, p=p)
 
 
 def _count_nonzero_fn(x, *, dims):
