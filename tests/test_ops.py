@@ -530,6 +530,23 @@ def test_legacy_type_names(name):
     assert tl.zeros(1).type(r.type()).dtype == getattr(tl, name)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.ones(2, 3, dtype=m.int64).expand(3),
+        lambda m: m.complex(m.ones(2, dtype=m.float64), m.ones(2)),
+        lambda m: m.view_as_complex(m.ones(2, 2, dtype=m.int64)),
+        lambda m: m.cdist(m.ones(2, 2, dtype=m.int64), m.ones(2, 2, dtype=m.int64)),
+    ],
+)
+def test_errors_name_scalar_types_as_torch_does(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(tl)
+    assert str(ours.value) == str(theirs.value)
+
+
 @pytest.mark.xfail(strict=True, reason="README: from_numpy copies (JAX arrays cannot alias NumPy)")
 def test_from_numpy_shares_memory():
     arr = np.zeros(3, np.float32)

@@ -25,8 +25,8 @@ def complex(real: Tensor, imag: Tensor, *, out=None) -> Tensor:  # noqa: A001
     real, imag = _t(real), _t(imag)
     if real.dtype != imag.dtype:
         raise RuntimeError(
-            f"Expected object of scalar type {real.dtype.name.capitalize()} but got scalar type "
-            f"{imag.dtype.name.capitalize()} for second argument"
+            f"Expected object of scalar type {_dtype.type_name(real.dtype)} but got scalar type "
+            f"{_dtype.type_name(imag.dtype)} for second argument"
         )
     if real.dtype.name not in ("float32", "float64", "float16"):
         raise RuntimeError(
@@ -86,8 +86,8 @@ def view_as_complex(input: Tensor) -> Tensor:
     input = _t(input)
     if input.dtype.name not in ("float32", "float64", "float16"):
         raise RuntimeError(
-            "view_as_complex is only supported for floating point tensors, but got a tensor of "
-            f"scalar type: {input.dtype.name.capitalize()}"
+            "view_as_complex is only supported for half, float and double tensors, but got a "
+            f"tensor of scalar type: {_dtype.type_name(input.dtype)}"
         )
     if input.ndim == 0 or input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")

@@ -327,7 +327,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
         )
     if not x1.dtype.is_floating_point:
         raise RuntimeError(
-            f"cdist only supports floating-point dtypes, X1 got: {x1.dtype.name.capitalize()}"
+            f"cdist only supports floating-point dtypes, X1 got: {_dtype.type_name(x1.dtype)}"
         )
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")

@@ -178,7 +178,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
     sizes = _sizes(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(
-            f"expand(torch.{input.dtype.name.capitalize()}Tensor{{{list(input.shape)}}}, "
+            f"expand({input.type()}{{{list(input.shape)}}}, "
             f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater or "
             f"equal to the number of dimensions in the tensor ({input.ndim})"
         )
