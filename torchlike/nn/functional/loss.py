@@ -541,6 +541,13 @@ def _loss_name(reduction: str, none: str) -> str:
     return {"mean": "Mean", "sum": "Sum"}.get(reduction, none)
 
 
+def _margin_loss(fn, last_op: str, inputs: tuple, margin: float, reduction: str) -> Tensor:
+    """``fn(*inputs, margin=, reduction=)``, a margin loss ending with ``last_op`` unreduced."""
+    return apply(
+        fn, _loss_name(reduction, last_op), inputs, margin=float(margin), reduction=reduction
+    )
+
+
 def _kl_div_fn(x, t, *, reduction, log_target):
     loss = jnp.exp(t) * (t - x) if log_target else jax.scipy.special.xlogy(t, t) - t * x
     if reduction == "batchmean":
@@ -702,13 +709,7 @@ def cosine_embedding_loss(
             f"{input1.ndim}D target tensor expects {target.ndim + 1}D input tensors, but found "
             f"inputs with sizes {_shape(input1)} and {_shape(input2)}."
         )
-    return apply(
-        _cosine_embedding_fn,
-        _loss_name(reduction, "Add"),
-        (input1, input2, target),
-        margin=float(margin),
-        reduction=reduction,
-    )
+    return _margin_loss(_cosine_embedding_fn, "Add", (input1, input2, target), margin, reduction)
 
 
 def _margin_ranking_fn(x1, x2, y, *, margin, reduction):
@@ -735,13 +736,7 @@ def margin_ranking_loss(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
-    return apply(
-        _margin_ranking_fn,
-        _loss_name(reduction, "ClampMin"),
-        (input1, input2, target),
-        margin=float(margin),
-        reduction=reduction,
-    )
+    return _margin_loss(_margin_ranking_fn, "ClampMin", (input1, input2, target), margin, reduction)
 
 
 def _hinge_embedding_fn(x, y, *, margin, reduction):
@@ -763,13 +758,7 @@ def hinge_embedding_loss(
         - Input and target: ``(*)``; output: a scalar, or ``(*)`` for ``'none'``.
     """
     reduction = _reduction(size_average, reduce, reduction)
-    return apply(
-        _hinge_embedding_fn,
-        _loss_name(reduction, "Add"),
-        (input, target),
-        margin=float(margin),
-        reduction=reduction,
-    )
+    return _margin_loss(_hinge_embedding_fn, "Add", (input, target), margin, reduction)
 
 
 def _soft_margin_fn(x, y, *, reduction):
@@ -913,16 +902,6 @@ def _triplet_fn(dp, dn, *, margin, reduction):
     return _reduce(jnp.maximum(margin + dp - dn, 0), reduction)
 
 
-def _triplet(dist_pos, dist_neg, margin: float, reduction: str) -> Tensor:
-    return apply(
-        _triplet_fn,
-        _loss_name(reduction, "ClampMin"),
-        (dist_pos, dist_neg),
-        margin=float(margin),
-        reduction=reduction,
-    )
-
-
 def _check_triplet_dims(anchor, positive, negative) -> None:
     a, p, n = anchor.ndim, positive.ndim, negative.ndim
     if not (a == p == n):
@@ -956,7 +935,7 @@ def triplet_margin_loss(
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
-    return _triplet(dist_pos, dist_neg, margin, reduction)
+    return _margin_loss(_triplet_fn, "ClampMin", (dist_pos, dist_neg), margin, reduction)
 
 
 def triplet_margin_with_distance_loss(
@@ -986,4 +965,4 @@ def triplet_margin_with_distance_loss(
     dist_neg = distance(anchor, negative)
     if swap:
         dist_neg = dist_neg.minimum(distance(positive, negative))
-    return _triplet(dist_pos, dist_neg, margin, reduction)
+    return _margin_loss(_triplet_fn, "ClampMin", (dist_pos, dist_neg), margin, reduction)

@@ -50,7 +50,40 @@ _ELEMENTWISE_SHAPE = """
     """
 
 
-class ReLU(Module):
+class _Inplace(Module):
+    """An elementwise activation with only an ``inplace`` flag."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class _AlongDim(Module):
+    """An activation along one dimension, ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class _Shrink(Module):
+    """A shrinkage towards zero by ``lambd``."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class ReLU(_Inplace):
     """``max(x, 0)`` elementwise.
 
     Args:
@@ -61,15 +94,8 @@ class ReLU(Module):
         - Output: ``(*)``, the input's shape.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -143,7 +169,7 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Softmax(Module):
+class Softmax(_AlongDim):
     """Softmax along ``dim``: the slices along it become probability distributions.
 
     Args:
@@ -154,18 +180,11 @@ class Softmax(Module):
         - Output: ``(*)``, the input's shape, values in [0, 1].
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim, _stacklevel=5)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """``log(softmax(x))`` along ``dim``, computed stably.
 
     Args:
@@ -176,26 +195,8 @@ class LogSoftmax(Module):
         - Output: ``(*)``, the input's shape, values in [-inf, 0].
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class _Inplace(Module):
-    """An elementwise activation with only an ``inplace`` flag."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
 
 class ELU(Module):
@@ -451,7 +452,7 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{inplace_str}"
 
 
-class GLU(Module):
+class GLU(_AlongDim):
     """Gated linear unit: ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of the input on
     ``dim``.
 
@@ -464,17 +465,13 @@ class GLU(Module):
     """
 
     def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
+        super().__init__(dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.glu(input, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class Softmin(Module):
+class Softmin(_AlongDim):
     """``softmax(-x)`` along ``dim``.
 
     Args:
@@ -485,15 +482,8 @@ class Softmin(Module):
         - Output: ``(*)``, the input's shape, values in [0, 1].
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class LogSigmoid(Module):
@@ -661,7 +651,7 @@ class MultiheadAttention(Module):
         return attn_output, weights
 
 
-class Softshrink(Module):
+class Softshrink(_Shrink):
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0.
 
     Args:
@@ -672,18 +662,11 @@ class Softshrink(Module):
         - Output: ``(*)``, the input's shape.
     """
 
-    def __init__(self, lambd: float = 0.5) -> None:
-        super().__init__()
-        self.lambd = lambd
-
     def forward(self, input: Tensor) -> Tensor:
         return F.softshrink(input, self.lambd)
 
-    def extra_repr(self) -> str:
-        return str(self.lambd)
 
-
-class Hardshrink(Module):
+class Hardshrink(_Shrink):
     """``x`` where ``|x| > lambd``, else 0.
 
     Args:
@@ -694,15 +677,8 @@ class Hardshrink(Module):
         - Output: ``(*)``, the input's shape.
     """
 
-    def __init__(self, lambd: float = 0.5) -> None:
-        super().__init__()
-        self.lambd = lambd
-
     def forward(self, input: Tensor) -> Tensor:
         return F.hardshrink(input, self.lambd)
-
-    def extra_repr(self) -> str:
-        return str(self.lambd)
 
 
 class RReLU(Module):
