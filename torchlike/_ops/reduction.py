@@ -341,26 +341,32 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return apply(_count_nonzero_fn, "CountNonzero", (input,), dims=_dims(dim, input.ndim))
 
 
-def _cumsum_fn(x, *, dim, dtype):
-    if x.ndim == 0:
-        return x.astype(dtype)
-    return jnp.cumsum(x.astype(dtype), axis=dim)
+def _scan_fn(scan):
+    """``scan`` (``jnp.cumsum``/``jnp.cumprod``) along ``dim`` in ``dtype``; a 0-d tensor is its
+    own scan."""
+
+    def fn(x, *, dim, dtype):
+        x = x.astype(dtype)
+        return x if x.ndim == 0 else scan(x, axis=dim)
+
+    return fn
+
+
+_cumsum_fn = _scan_fn(jnp.cumsum)
+_cumprod_fn = _scan_fn(jnp.cumprod)
+
+
+def _scan(fn, name: str, input: Tensor, dim: int, dtype) -> Tensor:
+    dt = _sum_dtype(input, dtype)
+    return apply(fn, name, (input,), dim=_wrap_dim(dim, input.ndim), dtype=dt.np)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    dt = _sum_dtype(input, dtype)
-    return apply(_cumsum_fn, "Cumsum", (input,), dim=_wrap_dim(dim, input.ndim), dtype=dt.np)
-
-
-def _cumprod_fn(x, *, dim, dtype):
-    if x.ndim == 0:
-        return x.astype(dtype)
-    return jnp.cumprod(x.astype(dtype), axis=dim)
+    return _scan(_cumsum_fn, "Cumsum", input, dim, dtype)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    dt = _sum_dtype(input, dtype)
-    return apply(_cumprod_fn, "Cumprod", (input,), dim=_wrap_dim(dim, input.ndim), dtype=dt.np)
+    return _scan(_cumprod_fn, "Cumprod", input, dim, dtype)
 
 
 def _logcumsumexp_fn(x, *, dim):
