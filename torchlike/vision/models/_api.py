@@ -31,8 +31,9 @@ from ...nn import init as _init
 from .. import transforms as T
 from ._meta import IMAGENET_CATEGORIES
 
+# What ``torchvision.models`` exports from here; ImageClassification is torchvision's
+# ``transforms._presets`` class, reached through ``Weights.transforms``.
 __all__ = [
-    "ImageClassification",
     "Weights",
     "WeightsEnum",
     "get_model",
@@ -182,18 +183,22 @@ def _leave(tensor, *args, **kwargs):
     return tensor
 
 
-def build_with_weights(factory: Callable[[], Any], weights: WeightsEnum | None, progress: bool):
-    """``factory()``, with ``weights`` (when given) loaded into it.
+def build_with_weights(
+    factory: Callable[..., Any], weights: WeightsEnum | None, progress: bool, **kwargs: Any
+):
+    """``factory(**kwargs)``, with ``weights`` (when given) loaded into it and ``num_classes``
+    fixed to the number of their categories (a contradicting ``num_classes`` raises).
 
     With weights, the random initialisation is skipped (:func:`skip_init`): ``load_state_dict``
     is strict, so every value it would have drawn is replaced. The one difference from PyTorch
     is that the global random generator is not advanced by the build.
     """
     if weights is None:
-        return factory()
+        return factory(**kwargs)
+    _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
     state_dict = weights.get_state_dict(progress=progress, check_hash=True)
     with skip_init():
-        model = factory()
+        model = factory(**kwargs)
     model.load_state_dict(state_dict)
     return model
 
@@ -251,6 +256,31 @@ def weights_builder(legacy: Callable[[], WeightsEnum | None]):
 
 
 BUILTIN_MODELS: dict[str, Callable] = {}
+
+
+def model_builder(
+    name: str,
+    weights_enum: type[WeightsEnum],
+    factory: Callable[..., Any],
+    doc: str,
+    **fixed: Any,
+) -> Callable:
+    """The registered builder ``name(*, weights=None, progress=True, **kwargs)`` of
+    ``weights_enum``'s models: ``factory(**kwargs)`` with the weights loaded
+    (:func:`build_with_weights`), the parameters in ``fixed`` set to their values (a
+    contradicting argument raises), and ``pretrained=True`` meaning ``IMAGENET1K_V1``."""
+
+    def builder(*, weights: WeightsEnum | None = None, progress: bool = True, **kwargs: Any):
+        weights = weights_enum.verify(weights)
+        for param, value in fixed.items():
+            _ovewrite_named_param(kwargs, param, value)
+        return build_with_weights(factory, weights, progress, **kwargs)
+
+    builder.__name__ = builder.__qualname__ = name
+    builder.__module__ = weights_enum.__module__
+    builder.__doc__ = doc
+    builder.__annotations__ = {**builder.__annotations__, "weights": weights_enum | None}
+    return weights_builder(lambda: weights_enum.IMAGENET1K_V1)(builder)
 
 
 def list_models(

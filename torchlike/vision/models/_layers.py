@@ -8,7 +8,18 @@ from collections.abc import Callable
 
 from ... import empty as _empty
 from ..._tensor import Tensor
-from ...nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Module, ReLU, Sequential, Sigmoid
+from ...nn import (
+    AdaptiveAvgPool2d,
+    BatchNorm2d,
+    Conv2d,
+    GroupNorm,
+    Linear,
+    Module,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    init,
+)
 
 
 def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
@@ -16,6 +27,23 @@ def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int
     min_value = divisor if min_value is None else min_value
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
     return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+def _init_weights(model: Module, linear_weight: Callable[[Tensor], object]) -> None:
+    """torchvision's initialisation of the mobile networks: Kaiming-normal (``fan_out``)
+    convolutions, normalisation layers at 1, ``linear_weight`` on the ``Linear`` weights, zero
+    biases (in ``model.modules()`` order, which fixes the random draws' order)."""
+    for m in model.modules():
+        if isinstance(m, Conv2d):
+            init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                init.zeros_(m.bias)
+        elif isinstance(m, (BatchNorm2d, GroupNorm)):
+            init.ones_(m.weight)
+            init.zeros_(m.bias)
+        elif isinstance(m, Linear):
+            linear_weight(m.weight)
+            init.zeros_(m.bias)
 
 
 class Conv2dNormActivation(Sequential):

@@ -3,18 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ... import flatten as _flatten
 from ..._tensor import Tensor
 from ...nn import AdaptiveAvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, Module, ReLU, Sequential
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
+from ._api import WeightsEnum, imagenet_weights, model_builder
 
 __all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
 
@@ -68,12 +60,9 @@ class AlexNet_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@weights_builder(lambda: AlexNet_Weights.IMAGENET1K_V1)
-def alexnet(
-    *, weights: AlexNet_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> AlexNet:
-    """AlexNet from "One weird trick for parallelizing convolutional neural networks"."""
-    weights = AlexNet_Weights.verify(weights)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return build_with_weights(lambda: AlexNet(**kwargs), weights, progress)
+alexnet = model_builder(
+    "alexnet",
+    AlexNet_Weights,
+    AlexNet,
+    'AlexNet from "One weird trick for parallelizing convolutional neural networks".',
+)

@@ -13,27 +13,16 @@ from typing import Any
 from PIL import Image
 
 from ... import flatten as _flatten
+from ... import nn
 from ..._tensor import Tensor
-from ...nn import (
-    AdaptiveAvgPool2d,
-    BatchNorm2d,
-    Conv2d,
-    Dropout,
-    GroupNorm,
-    Linear,
-    Module,
-    Sequential,
-    SiLU,
-    init,
+from ._api import WeightsEnum, imagenet_weights, model_builder
+from ._layers import (
+    Conv2dNormActivation,
+    SqueezeExcitation,
+    StochasticDepth,
+    _init_weights,
+    _make_divisible,
 )
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
-from ._layers import Conv2dNormActivation, SqueezeExcitation, StochasticDepth, _make_divisible
 
 __all__ = ["EfficientNet", "EfficientNet_B0_Weights", "MBConvConfig", "efficientnet_b0"]
 
@@ -52,7 +41,7 @@ class MBConvConfig:
         num_layers: int,
         width_mult: float = 1.0,
         depth_mult: float = 1.0,
-        block: Callable[..., Module] | None = None,
+        block: Callable[..., nn.Module] | None = None,
     ) -> None:
         self.expand_ratio = expand_ratio
         self.kernel = kernel
@@ -67,7 +56,7 @@ class MBConvConfig:
         return _make_divisible(channels * width_mult, 8, min_value)
 
 
-class MBConv(Module):
+class MBConv(nn.Module):
     """Expansion, depthwise convolution, squeeze-excitation (SiLU), projection; the residual
     branch passes through stochastic depth."""
 
@@ -75,15 +64,15 @@ class MBConv(Module):
         self,
         cnf: MBConvConfig,
         stochastic_depth_prob: float,
-        norm_layer: Callable[..., Module],
-        se_layer: Callable[..., Module] = SqueezeExcitation,
+        norm_layer: Callable[..., nn.Module],
+        se_layer: Callable[..., nn.Module] = SqueezeExcitation,
     ) -> None:
         super().__init__()
         if not (1 <= cnf.stride <= 2):
             raise ValueError("illegal stride value")
         self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
         expanded = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
-        layers: list[Module] = []
+        layers: list[nn.Module] = []
         if expanded != cnf.input_channels:
             layers.append(
                 Conv2dNormActivation(
@@ -91,7 +80,7 @@ class MBConv(Module):
                     expanded,
                     kernel_size=1,
                     norm_layer=norm_layer,
-                    activation_layer=SiLU,
+                    activation_layer=nn.SiLU,
                 )
             )
         layers.append(
@@ -102,11 +91,13 @@ class MBConv(Module):
                 stride=cnf.stride,
                 groups=expanded,
                 norm_layer=norm_layer,
-                activation_layer=SiLU,
+                activation_layer=nn.SiLU,
             )
         )
         squeeze = max(1, cnf.input_channels // 4)
-        layers.append(se_layer(expanded, squeeze, activation=functools.partial(SiLU, inplace=True)))
+        layers.append(
+            se_layer(expanded, squeeze, activation=functools.partial(nn.SiLU, inplace=True))
+        )
         layers.append(
             Conv2dNormActivation(
                 expanded,
@@ -116,7 +107,7 @@ class MBConv(Module):
                 activation_layer=None,
             )
         )
-        self.block = Sequential(*layers)
+        self.block = nn.Sequential(*layers)
         self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
         self.out_channels = cnf.out_channels
 
@@ -125,7 +116,7 @@ class MBConv(Module):
         return self.stochastic_depth(out) + x if self.use_res_connect else out
 
 
-class EfficientNet(Module):
+class EfficientNet(nn.Module):
     """EfficientNet.
 
     Args:
@@ -147,7 +138,7 @@ class EfficientNet(Module):
         dropout: float,
         stochastic_depth_prob: float = 0.2,
         num_classes: int = 1000,
-        norm_layer: Callable[..., Module] | None = None,
+        norm_layer: Callable[..., nn.Module] | None = None,
         last_channel: int | None = None,
     ) -> None:
         super().__init__()
@@ -155,17 +146,17 @@ class EfficientNet(Module):
             raise ValueError("The inverted_residual_setting should not be empty")
         if not all(isinstance(s, MBConvConfig) for s in inverted_residual_setting):
             raise TypeError("The inverted_residual_setting should be List[MBConvConfig]")
-        norm_layer = norm_layer or BatchNorm2d
+        norm_layer = norm_layer or nn.BatchNorm2d
         first = inverted_residual_setting[0].input_channels
-        layers: list[Module] = [
+        layers: list[nn.Module] = [
             Conv2dNormActivation(
-                3, first, kernel_size=3, stride=2, norm_layer=norm_layer, activation_layer=SiLU
+                3, first, kernel_size=3, stride=2, norm_layer=norm_layer, activation_layer=nn.SiLU
             )
         ]
         total = sum(cnf.num_layers for cnf in inverted_residual_setting)
         block_id = 0
         for cnf in inverted_residual_setting:
-            stage: list[Module] = []
+            stage: list[nn.Module] = []
             for _ in range(cnf.num_layers):
                 block_cnf = copy.copy(cnf)
                 if stage:
@@ -174,34 +165,28 @@ class EfficientNet(Module):
                 prob = stochastic_depth_prob * float(block_id) / total
                 stage.append(block_cnf.block(block_cnf, prob, norm_layer))
                 block_id += 1
-            layers.append(Sequential(*stage))
+            layers.append(nn.Sequential(*stage))
         last_in = inverted_residual_setting[-1].out_channels
         last_out = last_channel if last_channel is not None else 4 * last_in
         layers.append(
             Conv2dNormActivation(
-                last_in, last_out, kernel_size=1, norm_layer=norm_layer, activation_layer=SiLU
+                last_in, last_out, kernel_size=1, norm_layer=norm_layer, activation_layer=nn.SiLU
             )
         )
-        self.features = Sequential(*layers)
-        self.avgpool = AdaptiveAvgPool2d(1)
-        self.classifier = Sequential(
-            Dropout(p=dropout, inplace=True), Linear(last_out, num_classes)
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout, inplace=True), nn.Linear(last_out, num_classes)
         )
-        for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    init.zeros_(m.bias)
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, Linear):
-                bound = 1.0 / math.sqrt(m.out_features)
-                init.uniform_(m.weight, -bound, bound)
-                init.zeros_(m.bias)
+        _init_weights(self, _uniform_by_fan_out)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(_flatten(self.avgpool(self.features(x)), 1))
+
+
+def _uniform_by_fan_out(weight: Tensor) -> None:
+    bound = 1.0 / math.sqrt(weight.shape[0])
+    nn.init.uniform_(weight, -bound, bound)
 
 
 def _b_setting(width_mult: float, depth_mult: float) -> list[MBConvConfig]:
@@ -228,15 +213,13 @@ class EfficientNet_B0_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@weights_builder(lambda: EfficientNet_B0_Weights.IMAGENET1K_V1)
-def efficientnet_b0(
-    *, weights: EfficientNet_B0_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> EfficientNet:
-    """EfficientNet-B0 from "EfficientNet: Rethinking Model Scaling for CNNs"."""
-    weights = EfficientNet_B0_Weights.verify(weights)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    dropout = kwargs.pop("dropout", 0.2)
-    return build_with_weights(
-        lambda: EfficientNet(_b_setting(1.0, 1.0), dropout, **kwargs), weights, progress
-    )
+def _efficientnet_b0(dropout: float = 0.2, **kwargs: Any) -> EfficientNet:
+    return EfficientNet(_b_setting(1.0, 1.0), dropout, **kwargs)
+
+
+efficientnet_b0 = model_builder(
+    "efficientnet_b0",
+    EfficientNet_B0_Weights,
+    _efficientnet_b0,
+    'EfficientNet-B0 from "EfficientNet: Rethinking Model Scaling for CNNs".',
+)

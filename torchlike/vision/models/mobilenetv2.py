@@ -4,20 +4,13 @@ bottlenecks, the same ``state_dict`` keys and initialisation, so the official ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ... import flatten as _flatten
 from ..._tensor import Tensor
-from ...nn import BatchNorm2d, Conv2d, Dropout, GroupNorm, Linear, Module, ReLU6, Sequential, init
+from ...nn import BatchNorm2d, Conv2d, Dropout, Linear, Module, ReLU6, Sequential, init
 from ...nn import functional as F
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
-from ._layers import Conv2dNormActivation, _make_divisible
+from ._api import WeightsEnum, imagenet_weights, model_builder
+from ._layers import Conv2dNormActivation, _init_weights, _make_divisible
 
 __all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
@@ -136,17 +129,7 @@ class MobileNetV2(Module):
         )
         self.features = Sequential(*features)
         self.classifier = Sequential(Dropout(p=dropout), Linear(self.last_channel, num_classes))
-        for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    init.zeros_(m.bias)
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, Linear):
-                init.normal_(m.weight, 0, 0.01)
-                init.zeros_(m.bias)
+        _init_weights(self, lambda w: init.normal_(w, 0, 0.01))
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
@@ -159,12 +142,9 @@ class MobileNet_V2_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
-@weights_builder(lambda: MobileNet_V2_Weights.IMAGENET1K_V1)
-def mobilenet_v2(
-    *, weights: MobileNet_V2_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> MobileNetV2:
-    """MobileNetV2 from "MobileNetV2: Inverted Residuals and Linear Bottlenecks"."""
-    weights = MobileNet_V2_Weights.verify(weights)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return build_with_weights(lambda: MobileNetV2(**kwargs), weights, progress)
+mobilenet_v2 = model_builder(
+    "mobilenet_v2",
+    MobileNet_V2_Weights,
+    MobileNetV2,
+    'MobileNetV2 from "MobileNetV2: Inverted Residuals and Linear Bottlenecks".',
+)

@@ -9,29 +9,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ... import flatten as _flatten
+from ... import nn
 from ..._tensor import Tensor
-from ...nn import (
-    AdaptiveAvgPool2d,
-    BatchNorm2d,
-    Conv2d,
-    Dropout,
-    GroupNorm,
-    Hardsigmoid,
-    Hardswish,
-    Linear,
-    Module,
-    ReLU,
-    Sequential,
-    init,
-)
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
-from ._layers import Conv2dNormActivation, SqueezeExcitation, _make_divisible
+from ._api import WeightsEnum, imagenet_weights, model_builder
+from ._layers import Conv2dNormActivation, SqueezeExcitation, _init_weights, _make_divisible
 
 __all__ = [
     "MobileNetV3",
@@ -72,25 +53,25 @@ class InvertedResidualConfig:
         return _make_divisible(channels * width_mult, 8)
 
 
-_SELayer = functools.partial(SqueezeExcitation, scale_activation=Hardsigmoid)
+_SELayer = functools.partial(SqueezeExcitation, scale_activation=nn.Hardsigmoid)
 
 
-class InvertedResidual(Module):
+class InvertedResidual(nn.Module):
     """Expansion (when widened), depthwise convolution, optional squeeze-excitation (hard
     sigmoid), projection; a residual connection when the shape is kept."""
 
     def __init__(
         self,
         cnf: InvertedResidualConfig,
-        norm_layer: Callable[..., Module],
-        se_layer: Callable[..., Module] = _SELayer,
+        norm_layer: Callable[..., nn.Module],
+        se_layer: Callable[..., nn.Module] = _SELayer,
     ) -> None:
         super().__init__()
         if not (1 <= cnf.stride <= 2):
             raise ValueError("illegal stride value")
         self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
-        activation = Hardswish if cnf.use_hs else ReLU
-        layers: list[Module] = []
+        activation = nn.Hardswish if cnf.use_hs else nn.ReLU
+        layers: list[nn.Module] = []
         if cnf.expanded_channels != cnf.input_channels:
             layers.append(
                 Conv2dNormActivation(
@@ -126,7 +107,7 @@ class InvertedResidual(Module):
                 activation_layer=None,
             )
         )
-        self.block = Sequential(*layers)
+        self.block = nn.Sequential(*layers)
         self.out_channels = cnf.out_channels
 
     def forward(self, x: Tensor) -> Tensor:
@@ -134,7 +115,7 @@ class InvertedResidual(Module):
         return out + x if self.use_res_connect else out
 
 
-class MobileNetV3(Module):
+class MobileNetV3(nn.Module):
     """MobileNetV3.
 
     Args:
@@ -154,8 +135,8 @@ class MobileNetV3(Module):
         inverted_residual_setting: list[InvertedResidualConfig],
         last_channel: int,
         num_classes: int = 1000,
-        block: Callable[..., Module] | None = None,
-        norm_layer: Callable[..., Module] | None = None,
+        block: Callable[..., nn.Module] | None = None,
+        norm_layer: Callable[..., nn.Module] | None = None,
         dropout: float = 0.2,
         **kwargs: Any,
     ) -> None:
@@ -168,11 +149,16 @@ class MobileNetV3(Module):
         ):
             raise TypeError("The inverted_residual_setting should be List[InvertedResidualConfig]")
         block = block or InvertedResidual
-        norm_layer = norm_layer or functools.partial(BatchNorm2d, eps=0.001, momentum=0.01)
+        norm_layer = norm_layer or functools.partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
         first = inverted_residual_setting[0].input_channels
-        layers: list[Module] = [
+        layers: list[nn.Module] = [
             Conv2dNormActivation(
-                3, first, kernel_size=3, stride=2, norm_layer=norm_layer, activation_layer=Hardswish
+                3,
+                first,
+                kernel_size=3,
+                stride=2,
+                norm_layer=norm_layer,
+                activation_layer=nn.Hardswish,
             )
         ]
         layers += [block(cnf, norm_layer) for cnf in inverted_residual_setting]
@@ -183,28 +169,18 @@ class MobileNetV3(Module):
                 6 * last_in,
                 kernel_size=1,
                 norm_layer=norm_layer,
-                activation_layer=Hardswish,
+                activation_layer=nn.Hardswish,
             )
         )
-        self.features = Sequential(*layers)
-        self.avgpool = AdaptiveAvgPool2d(1)
-        self.classifier = Sequential(
-            Linear(6 * last_in, last_channel),
-            Hardswish(inplace=True),
-            Dropout(p=dropout, inplace=True),
-            Linear(last_channel, num_classes),
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(
+            nn.Linear(6 * last_in, last_channel),
+            nn.Hardswish(inplace=True),
+            nn.Dropout(p=dropout, inplace=True),
+            nn.Linear(last_channel, num_classes),
         )
-        for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    init.zeros_(m.bias)
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, Linear):
-                init.normal_(m.weight, 0, 0.01)
-                init.zeros_(m.bias)
+        _init_weights(self, lambda w: nn.init.normal_(w, 0, 0.01))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(_flatten(self.avgpool(self.features(x)), 1))
@@ -259,13 +235,9 @@ def _mobilenet_v3_conf(
     return [conf(*row) for row in rows], InvertedResidualConfig.adjust_channels(last, width_mult)
 
 
-def _mobilenet_v3(arch: str, weights, progress: bool, **kwargs: Any) -> MobileNetV3:
+def _mobilenet_v3(arch: str, **kwargs: Any) -> MobileNetV3:
     setting, last_channel = _mobilenet_v3_conf(arch, **kwargs)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return build_with_weights(
-        lambda: MobileNetV3(setting, last_channel, **kwargs), weights, progress
-    )
+    return MobileNetV3(setting, last_channel, **kwargs)
 
 
 class MobileNet_V3_Large_Weights(WeightsEnum):
@@ -281,19 +253,10 @@ class MobileNet_V3_Small_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@weights_builder(lambda: MobileNet_V3_Large_Weights.IMAGENET1K_V1)
-def mobilenet_v3_large(
-    *, weights: MobileNet_V3_Large_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> MobileNetV3:
-    """MobileNetV3-Large (``width_mult``, ``reduced_tail``, ``dilated`` adjust it)."""
-    weights = MobileNet_V3_Large_Weights.verify(weights)
-    return _mobilenet_v3("mobilenet_v3_large", weights, progress, **kwargs)
+def _builder(arch: str, enum: type[WeightsEnum], title: str):
+    doc = f"MobileNetV3-{title} (``width_mult``, ``reduced_tail``, ``dilated`` adjust it)."
+    return model_builder(arch, enum, functools.partial(_mobilenet_v3, arch), doc)
 
 
-@weights_builder(lambda: MobileNet_V3_Small_Weights.IMAGENET1K_V1)
-def mobilenet_v3_small(
-    *, weights: MobileNet_V3_Small_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> MobileNetV3:
-    """MobileNetV3-Small (``width_mult``, ``reduced_tail``, ``dilated`` adjust it)."""
-    weights = MobileNet_V3_Small_Weights.verify(weights)
-    return _mobilenet_v3("mobilenet_v3_small", weights, progress, **kwargs)
+mobilenet_v3_large = _builder("mobilenet_v3_large", MobileNet_V3_Large_Weights, "Large")
+mobilenet_v3_small = _builder("mobilenet_v3_small", MobileNet_V3_Small_Weights, "Small")

@@ -7,30 +7,13 @@ official file from the hub cache, downloading it there when it is missing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
 
 from ... import flatten as _flatten
+from ... import nn
 from ..._tensor import Tensor
-from ...nn import (
-    AdaptiveAvgPool2d,
-    BatchNorm2d,
-    Conv2d,
-    GroupNorm,
-    Linear,
-    MaxPool2d,
-    Module,
-    ReLU,
-    Sequential,
-    init,
-)
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
+from ._api import WeightsEnum, imagenet_weights, model_builder
 
 __all__ = [
     "ResNet18_Weights",
@@ -55,7 +38,7 @@ __all__ = [
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1):
     """3x3 convolution with padding, no bias."""
-    return Conv2d(
+    return nn.Conv2d(
         in_planes,
         out_planes,
         kernel_size=3,
@@ -69,10 +52,10 @@ def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, d
 
 def conv1x1(in_planes: int, out_planes: int, stride: int = 1):
     """1x1 convolution, no bias."""
-    return Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+    return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
 
 
-class BasicBlock(Module):
+class BasicBlock(nn.Module):
     """Two 3x3 convolutions and a residual connection (ResNet-18/34).
 
     Args:
@@ -93,21 +76,21 @@ class BasicBlock(Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Module | None = None,
+        downsample: nn.Module | None = None,
         groups: int = 1,
         base_width: int = 64,
         dilation: int = 1,
-        norm_layer: Callable[..., Module] | None = None,
+        norm_layer: Callable[..., nn.Module] | None = None,
     ) -> None:
         super().__init__()
-        norm_layer = norm_layer or BatchNorm2d
+        norm_layer = norm_layer or nn.BatchNorm2d
         if groups != 1 or base_width != 64:
             raise ValueError("BasicBlock only supports groups=1 and base_width=64")
         if dilation > 1:
             raise NotImplementedError("Dilation > 1 not supported in BasicBlock")
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn1 = norm_layer(planes)
-        self.relu = ReLU(inplace=True)
+        self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes)
         self.bn2 = norm_layer(planes)
         self.downsample = downsample
@@ -122,7 +105,7 @@ class BasicBlock(Module):
         return self.relu(out + identity)
 
 
-class Bottleneck(Module):
+class Bottleneck(nn.Module):
     """1x1 reduce, 3x3 (strided, grouped), 1x1 expand, and a residual connection (ResNet-50+),
     with the stride on the 3x3 convolution as torchvision's "ResNet V1.5".
 
@@ -145,14 +128,14 @@ class Bottleneck(Module):
         inplanes: int,
         planes: int,
         stride: int = 1,
-        downsample: Module | None = None,
+        downsample: nn.Module | None = None,
         groups: int = 1,
         base_width: int = 64,
         dilation: int = 1,
-        norm_layer: Callable[..., Module] | None = None,
+        norm_layer: Callable[..., nn.Module] | None = None,
     ) -> None:
         super().__init__()
-        norm_layer = norm_layer or BatchNorm2d
+        norm_layer = norm_layer or nn.BatchNorm2d
         width = int(planes * (base_width / 64.0)) * groups
         self.conv1 = conv1x1(inplanes, width)
         self.bn1 = norm_layer(width)
@@ -160,7 +143,7 @@ class Bottleneck(Module):
         self.bn2 = norm_layer(width)
         self.conv3 = conv1x1(width, planes * self.expansion)
         self.bn3 = norm_layer(planes * self.expansion)
-        self.relu = ReLU(inplace=True)
+        self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.stride = stride
 
@@ -174,7 +157,7 @@ class Bottleneck(Module):
         return self.relu(out + identity)
 
 
-class ResNet(Module):
+class ResNet(nn.Module):
     """torchvision's ResNet: a 7x7 stem, four stages of residual blocks, global pooling, ``fc``.
 
     Args:
@@ -200,10 +183,10 @@ class ResNet(Module):
         groups: int = 1,
         width_per_group: int = 64,
         replace_stride_with_dilation: list[bool] | None = None,
-        norm_layer: Callable[..., Module] | None = None,
+        norm_layer: Callable[..., nn.Module] | None = None,
     ) -> None:
         super().__init__()
-        norm_layer = norm_layer or BatchNorm2d
+        norm_layer = norm_layer or nn.BatchNorm2d
         self._norm_layer = norm_layer
         self.inplanes = 64
         self.dilation = 1
@@ -216,29 +199,29 @@ class ResNet(Module):
             )
         self.groups = groups
         self.base_width = width_per_group
-        self.conv1 = Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = norm_layer(self.inplanes)
-        self.relu = ReLU(inplace=True)
-        self.maxpool = MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self.layer1 = self._make_layer(block, 64, layers[0])
         self.layer2 = self._make_layer(block, 128, layers[1], 2, replace_stride_with_dilation[0])
         self.layer3 = self._make_layer(block, 256, layers[2], 2, replace_stride_with_dilation[1])
         self.layer4 = self._make_layer(block, 512, layers[3], 2, replace_stride_with_dilation[2])
-        self.avgpool = AdaptiveAvgPool2d((1, 1))
-        self.fc = Linear(512 * block.expansion, num_classes)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(512 * block.expansion, num_classes)
 
         for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.constant_(m.weight, 1)
-                init.constant_(m.bias, 0)
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
         if zero_init_residual:
             for m in self.modules():
                 if isinstance(m, Bottleneck) and m.bn3.weight is not None:
-                    init.constant_(m.bn3.weight, 0)
+                    nn.init.constant_(m.bn3.weight, 0)
                 elif isinstance(m, BasicBlock) and m.bn2.weight is not None:
-                    init.constant_(m.bn2.weight, 0)
+                    nn.init.constant_(m.bn2.weight, 0)
 
     def _make_layer(
         self,
@@ -247,7 +230,7 @@ class ResNet(Module):
         blocks: int,
         stride: int = 1,
         dilate: bool = False,
-    ) -> Sequential:
+    ) -> nn.Sequential:
         norm_layer = self._norm_layer
         downsample = None
         previous_dilation = self.dilation
@@ -255,7 +238,7 @@ class ResNet(Module):
             self.dilation *= stride
             stride = 1
         if stride != 1 or self.inplanes != planes * block.expansion:
-            downsample = Sequential(
+            downsample = nn.Sequential(
                 conv1x1(self.inplanes, planes * block.expansion, stride),
                 norm_layer(planes * block.expansion),
             )
@@ -283,7 +266,7 @@ class ResNet(Module):
                     norm_layer=norm_layer,
                 )
             )
-        return Sequential(*layers)
+        return nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
@@ -336,73 +319,25 @@ class Wide_ResNet50_2_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
-def _resnet(block, layers, weights, progress: bool, **kwargs: Any) -> ResNet:
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return build_with_weights(lambda: ResNet(block, layers, **kwargs), weights, progress)
+def _builder(name: str, enum, block: type[BasicBlock | Bottleneck], layers: list[int], **fixed):
+    doc = f"ResNet with {block.__name__} stages of {'-'.join(map(str, layers))} blocks"
+    doc += "".join(f", {k}={v}" for k, v in fixed.items()) + "."
+    return model_builder(name, enum, functools.partial(ResNet, block, layers), doc, **fixed)
 
 
-@weights_builder(lambda: ResNet18_Weights.IMAGENET1K_V1)
-def resnet18(
-    *, weights: ResNet18_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """ResNet-18 (BasicBlock, 2-2-2-2)."""
-    weights = ResNet18_Weights.verify(weights)
-    return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, **kwargs)
-
-
-@weights_builder(lambda: ResNet34_Weights.IMAGENET1K_V1)
-def resnet34(
-    *, weights: ResNet34_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """ResNet-34 (BasicBlock, 3-4-6-3)."""
-    weights = ResNet34_Weights.verify(weights)
-    return _resnet(BasicBlock, [3, 4, 6, 3], weights, progress, **kwargs)
-
-
-@weights_builder(lambda: ResNet50_Weights.IMAGENET1K_V1)
-def resnet50(
-    *, weights: ResNet50_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """ResNet-50 (Bottleneck, 3-4-6-3)."""
-    weights = ResNet50_Weights.verify(weights)
-    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
-
-
-@weights_builder(lambda: ResNet101_Weights.IMAGENET1K_V1)
-def resnet101(
-    *, weights: ResNet101_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """ResNet-101 (Bottleneck, 3-4-23-3)."""
-    weights = ResNet101_Weights.verify(weights)
-    return _resnet(Bottleneck, [3, 4, 23, 3], weights, progress, **kwargs)
-
-
-@weights_builder(lambda: ResNet152_Weights.IMAGENET1K_V1)
-def resnet152(
-    *, weights: ResNet152_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """ResNet-152 (Bottleneck, 3-8-36-3)."""
-    weights = ResNet152_Weights.verify(weights)
-    return _resnet(Bottleneck, [3, 8, 36, 3], weights, progress, **kwargs)
-
-
-@weights_builder(lambda: ResNeXt50_32X4D_Weights.IMAGENET1K_V1)
-def resnext50_32x4d(
-    *, weights: ResNeXt50_32X4D_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """ResNeXt-50 32x4d (Bottleneck, 32 groups of width 4)."""
-    weights = ResNeXt50_32X4D_Weights.verify(weights)
-    _ovewrite_named_param(kwargs, "groups", 32)
-    _ovewrite_named_param(kwargs, "width_per_group", 4)
-    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
-
-
-@weights_builder(lambda: Wide_ResNet50_2_Weights.IMAGENET1K_V1)
-def wide_resnet50_2(
-    *, weights: Wide_ResNet50_2_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> ResNet:
-    """Wide ResNet-50-2 (Bottleneck with twice the inner width)."""
-    weights = Wide_ResNet50_2_Weights.verify(weights)
-    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
-    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
+resnet18 = _builder("resnet18", ResNet18_Weights, BasicBlock, [2, 2, 2, 2])
+resnet34 = _builder("resnet34", ResNet34_Weights, BasicBlock, [3, 4, 6, 3])
+resnet50 = _builder("resnet50", ResNet50_Weights, Bottleneck, [3, 4, 6, 3])
+resnet101 = _builder("resnet101", ResNet101_Weights, Bottleneck, [3, 4, 23, 3])
+resnet152 = _builder("resnet152", ResNet152_Weights, Bottleneck, [3, 8, 36, 3])
+resnext50_32x4d = _builder(
+    "resnext50_32x4d",
+    ResNeXt50_32X4D_Weights,
+    Bottleneck,
+    [3, 4, 6, 3],
+    groups=32,
+    width_per_group=4,
+)
+wide_resnet50_2 = _builder(
+    "wide_resnet50_2", Wide_ResNet50_2_Weights, Bottleneck, [3, 4, 6, 3], width_per_group=64 * 2
+)

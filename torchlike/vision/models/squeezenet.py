@@ -3,19 +3,13 @@ and initialisation, so the official checkpoints load."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 from ... import cat as _cat
 from ... import flatten as _flatten
 from ..._tensor import Tensor
 from ...nn import AdaptiveAvgPool2d, Conv2d, Dropout, MaxPool2d, Module, ReLU, Sequential, init
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
+from ._api import WeightsEnum, imagenet_weights, model_builder
 
 __all__ = [
     "SqueezeNet",
@@ -49,6 +43,13 @@ def _pool() -> MaxPool2d:
     return MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)
 
 
+# The eight Fire modules' squeeze widths (each expand convolution has four times as many
+# channels), the same in both versions, which differ in the stem convolution (channels, kernel)
+# and in which Fire modules a max-pool follows.
+_SQUEEZE_WIDTHS = (16, 16, 32, 32, 48, 48, 64, 64)
+_VERSIONS = {"1_0": (96, 7, (2, 6)), "1_1": (64, 3, (1, 3))}
+
+
 class SqueezeNet(Module):
     """SqueezeNet: Fire modules and a convolutional classifier with global average pooling.
 
@@ -65,40 +66,21 @@ class SqueezeNet(Module):
     def __init__(self, version: str = "1_0", num_classes: int = 1000, dropout: float = 0.5) -> None:
         super().__init__()
         self.num_classes = num_classes
-        if version == "1_0":
-            self.features = Sequential(
-                Conv2d(3, 96, kernel_size=7, stride=2),
-                ReLU(inplace=True),
-                _pool(),
-                Fire(96, 16, 64, 64),
-                Fire(128, 16, 64, 64),
-                Fire(128, 32, 128, 128),
-                _pool(),
-                Fire(256, 32, 128, 128),
-                Fire(256, 48, 192, 192),
-                Fire(384, 48, 192, 192),
-                Fire(384, 64, 256, 256),
-                _pool(),
-                Fire(512, 64, 256, 256),
-            )
-        elif version == "1_1":
-            self.features = Sequential(
-                Conv2d(3, 64, kernel_size=3, stride=2),
-                ReLU(inplace=True),
-                _pool(),
-                Fire(64, 16, 64, 64),
-                Fire(128, 16, 64, 64),
-                _pool(),
-                Fire(128, 32, 128, 128),
-                Fire(256, 32, 128, 128),
-                _pool(),
-                Fire(256, 48, 192, 192),
-                Fire(384, 48, 192, 192),
-                Fire(384, 64, 256, 256),
-                Fire(512, 64, 256, 256),
-            )
-        else:
+        if version not in _VERSIONS:
             raise ValueError(f"Unsupported SqueezeNet version {version}: 1_0 or 1_1 expected")
+        stem, kernel, pools_after = _VERSIONS[version]
+        layers: list[Module] = [
+            Conv2d(3, stem, kernel_size=kernel, stride=2),
+            ReLU(inplace=True),
+            _pool(),
+        ]
+        inplanes = stem
+        for i, squeeze in enumerate(_SQUEEZE_WIDTHS):
+            layers.append(Fire(inplanes, squeeze, 4 * squeeze, 4 * squeeze))
+            inplanes = 8 * squeeze
+            if i in pools_after:
+                layers.append(_pool())
+        self.features = Sequential(*layers)
         final_conv = Conv2d(512, num_classes, kernel_size=1)
         self.classifier = Sequential(
             Dropout(p=dropout), final_conv, ReLU(inplace=True), AdaptiveAvgPool2d((1, 1))
@@ -126,23 +108,12 @@ class SqueezeNet1_1_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-def _squeezenet(version: str, weights, progress: bool, **kwargs: Any) -> SqueezeNet:
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return build_with_weights(lambda: SqueezeNet(version, **kwargs), weights, progress)
-
-
-@weights_builder(lambda: SqueezeNet1_0_Weights.IMAGENET1K_V1)
-def squeezenet1_0(
-    *, weights: SqueezeNet1_0_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> SqueezeNet:
-    """SqueezeNet 1.0."""
-    return _squeezenet("1_0", SqueezeNet1_0_Weights.verify(weights), progress, **kwargs)
-
-
-@weights_builder(lambda: SqueezeNet1_1_Weights.IMAGENET1K_V1)
-def squeezenet1_1(
-    *, weights: SqueezeNet1_1_Weights | None = None, progress: bool = True, **kwargs: Any
-) -> SqueezeNet:
-    """SqueezeNet 1.1: 2.4x less computation than 1.0 at the same accuracy."""
-    return _squeezenet("1_1", SqueezeNet1_1_Weights.verify(weights), progress, **kwargs)
+squeezenet1_0 = model_builder(
+    "squeezenet1_0", SqueezeNet1_0_Weights, functools.partial(SqueezeNet, "1_0"), "SqueezeNet 1.0."
+)
+squeezenet1_1 = model_builder(
+    "squeezenet1_1",
+    SqueezeNet1_1_Weights,
+    functools.partial(SqueezeNet, "1_1"),
+    "SqueezeNet 1.1: 2.4x less computation than 1.0 at the same accuracy.",
+)

@@ -4,29 +4,13 @@ checkpoints load."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ... import flatten as _flatten
+from ... import nn
 from ..._tensor import Tensor
-from ...nn import (
-    AdaptiveAvgPool2d,
-    BatchNorm2d,
-    Conv2d,
-    Dropout,
-    Linear,
-    MaxPool2d,
-    Module,
-    ReLU,
-    Sequential,
-    init,
-)
-from ._api import (
-    WeightsEnum,
-    _ovewrite_named_param,
-    build_with_weights,
-    imagenet_weights,
-    weights_builder,
-)
+from ._api import WeightsEnum, imagenet_weights, model_builder
 
 __all__ = ["VGG", "make_layers"]
 
@@ -39,7 +23,7 @@ cfgs: dict[str, list[str | int]] = {
 }
 
 
-class VGG(Module):
+class VGG(nn.Module):
     """A stack of 3x3 convolutions (``features``), adaptive pooling to 7x7, three linear layers.
 
     Args:
@@ -56,62 +40,53 @@ class VGG(Module):
 
     def __init__(
         self,
-        features: Module,
+        features: nn.Module,
         num_classes: int = 1000,
         init_weights: bool = True,
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
         self.features = features
-        self.avgpool = AdaptiveAvgPool2d((7, 7))
-        self.classifier = Sequential(
-            Linear(512 * 7 * 7, 4096),
-            ReLU(True),
-            Dropout(p=dropout),
-            Linear(4096, 4096),
-            ReLU(True),
-            Dropout(p=dropout),
-            Linear(4096, num_classes),
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = nn.Sequential(
+            nn.Linear(512 * 7 * 7, 4096),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(4096, 4096),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(4096, num_classes),
         )
         if init_weights:
             for m in self.modules():
-                if isinstance(m, Conv2d):
-                    init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                    init.constant_(m.bias, 0)
-                elif isinstance(m, BatchNorm2d):
-                    init.constant_(m.weight, 1)
-                    init.constant_(m.bias, 0)
-                elif isinstance(m, Linear):
-                    init.normal_(m.weight, 0, 0.01)
-                    init.constant_(m.bias, 0)
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                    nn.init.constant_(m.bias, 0)
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+                elif isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, 0, 0.01)
+                    nn.init.constant_(m.bias, 0)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(_flatten(self.avgpool(self.features(x)), 1))
 
 
-def make_layers(cfg: list[str | int], batch_norm: bool = False) -> Sequential:
+def make_layers(cfg: list[str | int], batch_norm: bool = False) -> nn.Sequential:
     """``features`` from a configuration: numbers are 3x3 convolutions, ``"M"`` max-pools."""
-    layers: list[Module] = []
+    layers: list[nn.Module] = []
     in_channels = 3
     for v in cfg:
         if v == "M":
-            layers.append(MaxPool2d(kernel_size=2, stride=2))
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             continue
-        layers.append(Conv2d(in_channels, v, kernel_size=3, padding=1))
+        layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1))
         if batch_norm:
-            layers.append(BatchNorm2d(v))
-        layers.append(ReLU(inplace=True))
+            layers.append(nn.BatchNorm2d(v))
+        layers.append(nn.ReLU(inplace=True))
         in_channels = v
-    return Sequential(*layers)
-
-
-def _vgg(cfg: str, batch_norm: bool, weights, progress: bool, **kwargs: Any) -> VGG:
-    if weights is not None:
-        kwargs["init_weights"] = False
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    return build_with_weights(
-        lambda: VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs), weights, progress
-    )
+    return nn.Sequential(*layers)
 
 
 def _weights_enum(name: str, file: str, num_params: int, **extra) -> type[WeightsEnum]:
@@ -142,17 +117,16 @@ VGG19_Weights = _weights_enum("VGG19_Weights", "vgg19-dcbb9e9d.pth", 143667240)
 VGG19_BN_Weights = _weights_enum("VGG19_BN_Weights", "vgg19_bn-c79401a0.pth", 143678248)
 
 
-def _builder(name: str, cfg: str, batch_norm: bool, enum: type[WeightsEnum]):
-    def build(*, weights: WeightsEnum | None = None, progress: bool = True, **kwargs: Any) -> VGG:
-        return _vgg(cfg, batch_norm, enum.verify(weights), progress, **kwargs)
+def _vgg(cfg: str, batch_norm: bool, **kwargs: Any) -> VGG:
+    # torchvision passes init_weights=False with weights; build_with_weights skips all
+    # initialisation then.
+    return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
 
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = (
-        f"VGG-{name[3:5]}{' with BatchNorm' if batch_norm else ''} (configuration {cfg})."
-    )
-    build.__annotations__ = {**build.__annotations__, "weights": enum | None}
+
+def _builder(name: str, cfg: str, batch_norm: bool, enum: type[WeightsEnum]):
+    doc = f"VGG-{name[3:5]}{' with BatchNorm' if batch_norm else ''} (configuration {cfg})."
     __all__.extend([name, enum.__name__])
-    return weights_builder(lambda: enum.IMAGENET1K_V1)(build)
+    return model_builder(name, enum, functools.partial(_vgg, cfg, batch_norm), doc)
 
 
 vgg11 = _builder("vgg11", "A", False, VGG11_Weights)

@@ -15,46 +15,35 @@ from typing import Any
 from PIL import Image
 
 from ... import cat as _cat
+from ... import nn
 from ... import zeros as _zeros
 from ..._tensor import Tensor
-from ...nn import (
-    GELU,
-    Conv2d,
-    Dropout,
-    LayerNorm,
-    Linear,
-    Module,
-    MultiheadAttention,
-    Parameter,
-    Sequential,
-    init,
-)
 from ._api import Weights, WeightsEnum, _ovewrite_named_param, build_with_weights, weights_builder
 from ._api import imagenet_weights as _imagenet_weights
 
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "vit_b_16"]
 
-_LayerNorm = functools.partial(LayerNorm, eps=1e-6)
+_LayerNorm = functools.partial(nn.LayerNorm, eps=1e-6)
 
 
-class MLPBlock(Sequential):
+class MLPBlock(nn.Sequential):
     """Linear, GELU, Dropout, Linear, Dropout (children ``0`` to ``4``)."""
 
     def __init__(self, in_dim: int, mlp_dim: int, dropout: float) -> None:
         super().__init__(
-            Linear(in_dim, mlp_dim),
-            GELU(),
-            Dropout(dropout),
-            Linear(mlp_dim, in_dim),
-            Dropout(dropout),
+            nn.Linear(in_dim, mlp_dim),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(mlp_dim, in_dim),
+            nn.Dropout(dropout),
         )
         for m in self.modules():
-            if isinstance(m, Linear):
-                init.xavier_uniform_(m.weight)
-                init.normal_(m.bias, std=1e-6)
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.normal_(m.bias, std=1e-6)
 
 
-class EncoderBlock(Module):
+class EncoderBlock(nn.Module):
     """Pre-norm self-attention and MLP, each with a residual connection."""
 
     def __init__(
@@ -64,15 +53,15 @@ class EncoderBlock(Module):
         mlp_dim: int,
         dropout: float,
         attention_dropout: float,
-        norm_layer: Callable[..., Module] = _LayerNorm,
+        norm_layer: Callable[..., nn.Module] = _LayerNorm,
     ) -> None:
         super().__init__()
         self.num_heads = num_heads
         self.ln_1 = norm_layer(hidden_dim)
-        self.self_attention = MultiheadAttention(
+        self.self_attention = nn.MultiheadAttention(
             hidden_dim, num_heads, dropout=attention_dropout, batch_first=True
         )
-        self.dropout = Dropout(dropout)
+        self.dropout = nn.Dropout(dropout)
         self.ln_2 = norm_layer(hidden_dim)
         self.mlp = MLPBlock(hidden_dim, mlp_dim, dropout)
 
@@ -85,7 +74,7 @@ class EncoderBlock(Module):
         return x + self.mlp(self.ln_2(x))
 
 
-class Encoder(Module):
+class Encoder(nn.Module):
     """Position embedding, dropout, ``num_layers`` encoder blocks, a final LayerNorm."""
 
     def __init__(
@@ -97,12 +86,12 @@ class Encoder(Module):
         mlp_dim: int,
         dropout: float,
         attention_dropout: float,
-        norm_layer: Callable[..., Module] = _LayerNorm,
+        norm_layer: Callable[..., nn.Module] = _LayerNorm,
     ) -> None:
         super().__init__()
-        self.pos_embedding = Parameter(_zeros(1, seq_length, hidden_dim))
-        init.normal_(self.pos_embedding, std=0.02)
-        self.dropout = Dropout(dropout)
+        self.pos_embedding = nn.Parameter(_zeros(1, seq_length, hidden_dim))
+        nn.init.normal_(self.pos_embedding, std=0.02)
+        self.dropout = nn.Dropout(dropout)
         blocks = OrderedDict(
             (
                 f"encoder_layer_{i}",
@@ -112,7 +101,7 @@ class Encoder(Module):
             )
             for i in range(num_layers)
         )
-        self.layers = Sequential(blocks)
+        self.layers = nn.Sequential(blocks)
         self.ln = norm_layer(hidden_dim)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -121,7 +110,7 @@ class Encoder(Module):
         return self.ln(self.layers(self.dropout(x + self.pos_embedding)))
 
 
-class VisionTransformer(Module):
+class VisionTransformer(nn.Module):
     """Vision Transformer: non-overlapping ``patch_size`` patches embedded by a strided
     convolution (``conv_proj``), a class token, a Transformer encoder, a linear head.
 
@@ -151,7 +140,7 @@ class VisionTransformer(Module):
         attention_dropout: float = 0.0,
         num_classes: int = 1000,
         representation_size: int | None = None,
-        norm_layer: Callable[..., Module] = _LayerNorm,
+        norm_layer: Callable[..., nn.Module] = _LayerNorm,
         conv_stem_configs: list | None = None,
     ) -> None:
         super().__init__()
@@ -167,9 +156,9 @@ class VisionTransformer(Module):
         self.dropout = dropout
         self.num_classes = num_classes
         self.representation_size = representation_size
-        self.conv_proj = Conv2d(3, hidden_dim, kernel_size=patch_size, stride=patch_size)
+        self.conv_proj = nn.Conv2d(3, hidden_dim, kernel_size=patch_size, stride=patch_size)
         seq_length = (image_size // patch_size) ** 2 + 1
-        self.class_token = Parameter(_zeros(1, 1, hidden_dim))
+        self.class_token = nn.Parameter(_zeros(1, 1, hidden_dim))
         self.encoder = Encoder(
             seq_length,
             num_layers,
@@ -181,24 +170,24 @@ class VisionTransformer(Module):
             norm_layer,
         )
         self.seq_length = seq_length
-        heads: OrderedDict[str, Module] = OrderedDict()
+        heads: OrderedDict[str, nn.Module] = OrderedDict()
         if representation_size is None:
-            heads["head"] = Linear(hidden_dim, num_classes)
+            heads["head"] = nn.Linear(hidden_dim, num_classes)
         else:
             from ...nn import Tanh
 
-            heads["pre_logits"] = Linear(hidden_dim, representation_size)
+            heads["pre_logits"] = nn.Linear(hidden_dim, representation_size)
             heads["act"] = Tanh()
-            heads["head"] = Linear(representation_size, num_classes)
-        self.heads = Sequential(heads)
+            heads["head"] = nn.Linear(representation_size, num_classes)
+        self.heads = nn.Sequential(heads)
         fan_in = 3 * patch_size * patch_size
-        init.trunc_normal_(self.conv_proj.weight, std=math.sqrt(1 / fan_in))
-        init.zeros_(self.conv_proj.bias)
+        nn.init.trunc_normal_(self.conv_proj.weight, std=math.sqrt(1 / fan_in))
+        nn.init.zeros_(self.conv_proj.bias)
         if representation_size is not None:
-            init.trunc_normal_(self.heads.pre_logits.weight, std=math.sqrt(1 / hidden_dim))
-            init.zeros_(self.heads.pre_logits.bias)
-        init.zeros_(self.heads.head.weight)
-        init.zeros_(self.heads.head.bias)
+            nn.init.trunc_normal_(self.heads.pre_logits.weight, std=math.sqrt(1 / hidden_dim))
+            nn.init.zeros_(self.heads.pre_logits.bias)
+        nn.init.zeros_(self.heads.head.weight)
+        nn.init.zeros_(self.heads.head.bias)
 
     def _process_input(self, x: Tensor) -> Tensor:
         n, _, h, w = x.shape
@@ -267,6 +256,5 @@ def vit_b_16(
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
         _ovewrite_named_param(kwargs, "image_size", weights.meta["min_size"][0])
     image_size = kwargs.pop("image_size", 224)
-    return build_with_weights(
-        lambda: VisionTransformer(image_size, 16, 12, 12, 768, 3072, **kwargs), weights, progress
-    )
+    build = functools.partial(VisionTransformer, image_size, 16, 12, 12, 768, 3072)
+    return build_with_weights(build, weights, progress, **kwargs)
