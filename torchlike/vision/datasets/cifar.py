@@ -17,18 +17,15 @@ with MD5 ``tgz_md5``), checked, and extracted into ``root``, each file written a
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import tarfile
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from . import _tfds
 from .utils import DOWNLOAD_ERRORS, check_integrity, download_and_extract_archive
-from .vision import VisionDataset
+from .vision import _SplitDataset
 
 _ALLOWED = {
     ("numpy.core.multiarray", "_reconstruct"),
@@ -56,7 +53,7 @@ def load_batch(raw: bytes) -> dict:
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in d.items()}
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(_SplitDataset):
     """``CIFAR10(root, train=True, transform=None, target_transform=None, download=False)``.
 
     Items are ``(32×32 RGB PIL image, int label)``; ``data`` is the N×32×32×3 uint8 array and
@@ -95,49 +92,31 @@ class CIFAR10(VisionDataset):
         "truck",
     ]
 
-    def __init__(
-        self,
-        root: str | os.PathLike = "data",
-        train: bool = True,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        download: bool = False,
-    ) -> None:
-        self.root = Path(root).expanduser()
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
-        if download:
-            self.download()
-        names = self._names(self.train_list if train else self.test_list)
+    def _load_files(self) -> bool:
         read = self._reader()
-        if read is not None:
-            batches = [load_batch(read(n)) for n in names]
-            data = np.concatenate([np.asarray(b["data"], dtype=np.uint8) for b in batches])
-            self.data = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-            key = "labels" if all("labels" in b for b in batches) else "fine_labels"
-            self.targets = [int(t) for b in batches for t in b[key]]
-            try:
-                names = load_batch(read(self.meta["filename"]))[self.meta["key"]]
-                self.classes = [c.decode() if isinstance(c, bytes) else str(c) for c in names]
-            except (FileNotFoundError, KeyError):
-                if self.classes is None:  # no built-in names to fall back on
-                    raise RuntimeError(
-                        f"{self.meta['filename']} (the class names) not found or without "
-                        f"{self.meta['key']!r} in {self.root / self.base_folder}"
-                    ) from None
-        elif _tfds.is_prepared(self._tfds_name, self.root):
-            try:
-                images, labels = _tfds.load(
-                    self._tfds_name, "train" if train else "test", self.root
-                )
-            except Exception as e:
-                raise RuntimeError(f"{self._missing_message()}\n(tensorflow-datasets: {e})") from e
-            self.data, self.targets = images, labels.tolist()
-        else:
-            raise RuntimeError(self._missing_message())
+        if read is None:
+            return False
+        names = self._names(self.train_list if self.train else self.test_list)
+        batches = [load_batch(read(n)) for n in names]
+        data = np.concatenate([np.asarray(b["data"], dtype=np.uint8) for b in batches])
+        self.data = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        key = "labels" if all("labels" in b for b in batches) else "fine_labels"
+        self.targets = [int(t) for b in batches for t in b[key]]
+        try:
+            names = load_batch(read(self.meta["filename"]))[self.meta["key"]]
+            self.classes = [c.decode() if isinstance(c, bytes) else str(c) for c in names]
+        except (FileNotFoundError, KeyError):
+            if self.classes is None:  # no built-in names to fall back on
+                raise RuntimeError(
+                    f"{self.meta['filename']} (the class names) not found or without "
+                    f"{self.meta['key']!r} in {self.root / self.base_folder}"
+                ) from None
         if len(self.data) != len(self.targets):
             raise RuntimeError("CIFAR batches hold different numbers of images and labels")
+        return True
+
+    def _load_tfds(self, images: np.ndarray, labels: np.ndarray) -> None:
+        self.data, self.targets = images, labels.tolist()
 
     @staticmethod
     def _names(entries) -> list[str]:

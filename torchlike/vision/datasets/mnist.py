@@ -22,7 +22,6 @@ from __future__ import annotations
 import gzip
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +29,8 @@ from PIL import Image
 
 from ... import _arrays
 from ..._tensor import Tensor
-from . import _tfds
 from .utils import DOWNLOAD_ERRORS, download_and_extract_archive
-from .vision import VisionDataset
+from .vision import _SplitDataset
 
 _FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -60,7 +58,7 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(dims).astype(np.dtype(dtype).newbyteorder("="))
 
 
-class MNIST(VisionDataset):
+class MNIST(_SplitDataset):
     """``MNIST(root, train=True, transform=None, target_transform=None, download=False)``.
 
     Items are ``(image, target)``: a 28×28 PIL image (mode ``"L"``) and an ``int``, each passed
@@ -84,35 +82,18 @@ class MNIST(VisionDataset):
     ]
     _tfds_name = "mnist"
 
-    def __init__(
-        self,
-        root: str | os.PathLike = "data",
-        train: bool = True,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        download: bool = False,
-    ) -> None:
-        self.root = Path(root).expanduser()
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
-        if download:
-            self.download()
+    def _load_files(self) -> bool:
         files = self._find_files()
-        if files is not None:
-            self._images = read_idx(files[0])
-            self._labels = read_idx(files[1]).astype(np.int64)
-            if len(self._images) != len(self._labels):
-                raise RuntimeError(f"{files[0]} and {files[1]} hold different numbers of items")
-        elif _tfds.is_prepared(self._tfds_name, self.root):
-            split = "train" if train else "test"
-            try:
-                images, self._labels = _tfds.load(self._tfds_name, split, self.root)
-            except Exception as e:
-                raise RuntimeError(f"{self._missing_message()}\n(tensorflow-datasets: {e})") from e
-            self._images = images[..., 0]
-        else:
-            raise RuntimeError(self._missing_message())
+        if files is None:
+            return False
+        self._images = read_idx(files[0])
+        self._labels = read_idx(files[1]).astype(np.int64)
+        if len(self._images) != len(self._labels):
+            raise RuntimeError(f"{files[0]} and {files[1]} hold different numbers of items")
+        return True
+
+    def _load_tfds(self, images: np.ndarray, labels: np.ndarray) -> None:
+        self._images, self._labels = images[..., 0], labels
 
     @property
     def raw_folder(self) -> str:

@@ -11,13 +11,16 @@ with one transfer to the device. The numbers are those of the per-item path.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from ...utils.data._utils.collate import default_collate
 from ...utils.data.dataset import Dataset
 from .. import transforms as T
+from . import _tfds
 
 
 class VisionDataset(Dataset):
@@ -64,3 +67,49 @@ class VisionDataset(Dataset):
         if self.target_transform is not None:
             targets = [self.target_transform(t) for t in targets]
         return T._to_tensor_batch(arrays, normalizes), default_collate(targets)
+
+
+class _SplitDataset(VisionDataset):
+    """A dataset's train or test split (``train``), read from its official files under ``root``
+    (fetched first with ``download=True``) or else from a tensorflow-datasets copy prepared
+    there (``_tfds_name``); neither at hand raises ``_missing_message()``."""
+
+    _tfds_name: str
+
+    def __init__(
+        self,
+        root: str | os.PathLike = "data",
+        train: bool = True,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        download: bool = False,
+    ) -> None:
+        self.root = Path(root).expanduser()
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        if download:
+            self.download()
+        if self._load_files():
+            return
+        if not _tfds.is_prepared(self._tfds_name, self.root):
+            raise RuntimeError(self._missing_message())
+        try:
+            images, labels = _tfds.load(self._tfds_name, "train" if train else "test", self.root)
+        except Exception as e:
+            raise RuntimeError(f"{self._missing_message()}\n(tensorflow-datasets: {e})") from e
+        self._load_tfds(images, labels)
+
+    def download(self) -> None:
+        raise NotImplementedError
+
+    def _load_files(self) -> bool:
+        """Read the split from the official files; False when they are not at hand."""
+        raise NotImplementedError
+
+    def _load_tfds(self, images: np.ndarray, labels: np.ndarray) -> None:
+        """Keep the split read from tensorflow-datasets (images N×H×W×C uint8, labels int64)."""
+        raise NotImplementedError
+
+    def _missing_message(self) -> str:
+        raise NotImplementedError
