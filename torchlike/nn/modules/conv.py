@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import math
-
 from ..._ops.creation import empty
 from ..._tensor import Tensor
 from .. import functional as F
-from .. import init
 from ..functional import _ntuple
 from ..parameter import Parameter
+from .linear import Linear
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -65,13 +63,8 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        # kaiming_uniform_ with a = sqrt(5) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+    # PyTorch initialises a convolution as a Linear layer, with the kernel counted in fan_in.
+    reset_parameters = Linear.reset_parameters
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         conv = (F.conv1d, F.conv2d, F.conv3d)[len(self.kernel_size) - 1]
