@@ -81,16 +81,8 @@ class UpsamplingNearest2d(Upsample):
 
 class UpsamplingBilinear2d(Upsample):
     """2-D bilinear upsampling with aligned corners: ``Upsample(size, scale_factor,
-    mode='bilinear', align_corners=True)``.
-
-    Args:
-        size: output ``(H, W)`` (or one int for both).
-        scale_factor: multiplier of ``H`` and ``W``.
-
-    Shape:
-        - Input: ``(N, C, H, W)``.
-        - Output: ``(N, C, H_out, W_out)``.
-    """
+    mode='bilinear', align_corners=True)``; arguments and shapes as
+    :class:`UpsamplingNearest2d`."""
 
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
