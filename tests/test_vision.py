@@ -120,6 +120,25 @@ def test_mnist_from_official_files(tmp_path, layout):
         assert label == int(labels[i]) and type(label) is int
 
 
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("train_labels", "targets"),
+        ("test_labels", "targets"),
+        ("train_data", "data"),
+        ("test_data", "data"),
+    ],
+)
+def test_mnist_deprecated_names_warn_as_torchvision(tmp_path, old, new):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.arange(2 * 28 * 28).reshape(2, 28, 28))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([3, 1]))
+    ds = datasets.MNIST(tmp_path, train=False)
+    with pytest.warns(UserWarning, match=f"^{old} has been renamed {new}$") as record:
+        value = getattr(ds, old)
+    assert len(record) == 1 and record[0].filename == __file__  # the caller's line
+    np.testing.assert_array_equal(value.numpy(), getattr(ds, new).numpy())
+
+
 def test_mnist_fast_batches_equal_per_item_batches(tmp_path):
     rng = np.random.default_rng(2)
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (9, 28, 28)))

@@ -58,6 +58,16 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(dims).astype(np.dtype(dtype).newbyteorder("="))
 
 
+def _renamed(old: str, new: str) -> property:
+    """The read-only attribute ``old``: ``new``, with torchvision's warning."""
+
+    def get(self) -> Tensor:
+        warnings.warn(f"{old} has been renamed {new}", stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated name of ``{new}``.")
+
+
 class MNIST(_SplitDataset):
     """``MNIST(root, train=True, transform=None, target_transform=None, download=False)``.
 
@@ -144,25 +154,10 @@ class MNIST(_SplitDataset):
         return {c: i for i, c in enumerate(self.classes)}
 
     # torchvision's deprecated names (older tutorials use them), with torchvision's warnings.
-    @property
-    def train_labels(self) -> Tensor:
-        warnings.warn("train_labels has been renamed targets", stacklevel=2)
-        return self.targets
-
-    @property
-    def test_labels(self) -> Tensor:
-        warnings.warn("test_labels has been renamed targets", stacklevel=2)
-        return self.targets
-
-    @property
-    def train_data(self) -> Tensor:
-        warnings.warn("train_data has been renamed data", stacklevel=2)
-        return self.data
-
-    @property
-    def test_data(self) -> Tensor:
-        warnings.warn("test_data has been renamed data", stacklevel=2)
-        return self.data
+    train_labels = _renamed("train_labels", "targets")
+    test_labels = _renamed("test_labels", "targets")
+    train_data = _renamed("train_data", "data")
+    test_data = _renamed("test_data", "data")
 
     def _candidates(self) -> list[Path]:
         name = type(self).__name__
