@@ -59,11 +59,26 @@ class _ConstantPadNd(_PadNd):
 
 
 class _ZeroPadNd(_ConstantPadNd):
+    """``ZeroPadNd`` is ``ConstantPadNd`` with ``value=0`` (as in PyTorch, a subclass of it:
+    ``ZeroPad2d(_ZeroPadNd, ConstantPad2d)``)."""
+
     def __init__(self, padding) -> None:
         super().__init__(padding, 0.0)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
+
+
+class _ReflectionPadNd(_PadNd):
+    mode = "reflect"
+
+
+class _ReplicationPadNd(_PadNd):
+    mode = "replicate"
+
+
+class _CircularPadNd(_PadNd):
+    mode = "circular"
 
 
 _DOC = """Pad the last {n} dim{s} of the input {how}.
@@ -96,21 +111,6 @@ _REPLICATE = "by repeating its edge"
 _CIRCULAR = "by wrapping around (the other end's values)"
 
 
-class ZeroPad1d(_ZeroPadNd):
-    __doc__ = _doc(1, _ZERO)
-    n = 1
-
-
-class ZeroPad2d(_ZeroPadNd):
-    __doc__ = _doc(2, _ZERO)
-    n = 2
-
-
-class ZeroPad3d(_ZeroPadNd):
-    __doc__ = _doc(3, _ZERO)
-    n = 3
-
-
 class ConstantPad1d(_ConstantPadNd):
     __doc__ = _doc(1, _CONSTANT, value=True)
     n = 1
@@ -126,46 +126,58 @@ class ConstantPad3d(_ConstantPadNd):
     n = 3
 
 
-class ReflectionPad1d(_PadNd):
+class ZeroPad1d(_ZeroPadNd, ConstantPad1d):
+    __doc__ = _doc(1, _ZERO)
+
+
+class ZeroPad2d(_ZeroPadNd, ConstantPad2d):
+    __doc__ = _doc(2, _ZERO)
+
+
+class ZeroPad3d(_ZeroPadNd, ConstantPad3d):
+    __doc__ = _doc(3, _ZERO)
+
+
+class ReflectionPad1d(_ReflectionPadNd):
     __doc__ = _doc(1, _REFLECT)
-    mode, n = "reflect", 1
+    n = 1
 
 
-class ReflectionPad2d(_PadNd):
+class ReflectionPad2d(_ReflectionPadNd):
     __doc__ = _doc(2, _REFLECT)
-    mode, n = "reflect", 2
+    n = 2
 
 
-class ReflectionPad3d(_PadNd):
+class ReflectionPad3d(_ReflectionPadNd):
     __doc__ = _doc(3, _REFLECT)
-    mode, n = "reflect", 3
+    n = 3
 
 
-class ReplicationPad1d(_PadNd):
+class ReplicationPad1d(_ReplicationPadNd):
     __doc__ = _doc(1, _REPLICATE)
-    mode, n = "replicate", 1
+    n = 1
 
 
-class ReplicationPad2d(_PadNd):
+class ReplicationPad2d(_ReplicationPadNd):
     __doc__ = _doc(2, _REPLICATE)
-    mode, n = "replicate", 2
+    n = 2
 
 
-class ReplicationPad3d(_PadNd):
+class ReplicationPad3d(_ReplicationPadNd):
     __doc__ = _doc(3, _REPLICATE)
-    mode, n = "replicate", 3
+    n = 3
 
 
-class CircularPad1d(_PadNd):
+class CircularPad1d(_CircularPadNd):
     __doc__ = _doc(1, _CIRCULAR)
-    mode, n = "circular", 1
+    n = 1
 
 
-class CircularPad2d(_PadNd):
+class CircularPad2d(_CircularPadNd):
     __doc__ = _doc(2, _CIRCULAR)
-    mode, n = "circular", 2
+    n = 2
 
 
-class CircularPad3d(_PadNd):
+class CircularPad3d(_CircularPadNd):
     __doc__ = _doc(3, _CIRCULAR)
-    mode, n = "circular", 3
+    n = 3
