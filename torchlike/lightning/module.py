@@ -99,7 +99,21 @@ class HyperparametersMixin:
         return self._pl.hparams_initial
 
 
-class LightningModule(HyperparametersMixin, Module, CompileParticipant):
+class DataHooks:
+    """The data hooks modules and data modules share (Lightning's ``core.hooks.DataHooks``):
+    ``prepare_data`` once, then ``setup(stage)`` and ``teardown(stage)`` around each stage."""
+
+    def prepare_data(self) -> None:
+        pass
+
+    def setup(self, stage: str) -> None:
+        pass
+
+    def teardown(self, stage: str) -> None:
+        pass
+
+
+class LightningModule(HyperparametersMixin, DataHooks, Module, CompileParticipant):
     """Lightning's ``LightningModule`` on torchlike: override ``training_step``,
     ``configure_optimizers`` and the hooks you need; ``Trainer`` runs them."""
 
@@ -299,15 +313,6 @@ class LightningModule(HyperparametersMixin, Module, CompileParticipant):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         pass
 
-    def setup(self, stage: str) -> None:
-        pass
-
-    def teardown(self, stage: str) -> None:
-        pass
-
-    def prepare_data(self) -> None:
-        pass
-
     def configure_model(self) -> None:
         pass
 
@@ -386,7 +391,7 @@ class _DeferredScheduler:
         self._state.deferred.append(lambda: self.scheduler.step(*args, **kwargs))
 
 
-class LightningDataModule(HyperparametersMixin):
+class LightningDataModule(HyperparametersMixin, DataHooks):
     """Lightning's ``LightningDataModule``: ``prepare_data``, ``setup(stage)`` and the
     ``*_dataloader`` methods, called by the trainer."""
 
@@ -395,15 +400,6 @@ class LightningDataModule(HyperparametersMixin):
     def __init__(self) -> None:
         self._pl = _LightningState()
         self.trainer = None
-
-    def prepare_data(self) -> None:
-        pass
-
-    def setup(self, stage: str) -> None:
-        pass
-
-    def teardown(self, stage: str) -> None:
-        pass
 
     def state_dict(self) -> dict:
         return {}
