@@ -554,17 +554,25 @@ def _window_values(n: int, periodic: bool, dtype, fn) -> Tensor:
     return Tensor._wrap(jnp.asarray(fn(k, m), dt.np))
 
 
+def _cosine_sum(*coeffs: float):
+    """The generalised cosine window ``sum_j (-1)^j coeffs[j] cos(2 pi j k / (m - 1))``: Hann is
+    (0.5, 0.5), Hamming (alpha, beta), Blackman (0.42, 0.5, 0.08)."""
+
+    def fn(k, m):
+        x = 2 * np.pi * k / (m - 1)
+        return sum((-1) ** j * a * np.cos(j * x) for j, a in enumerate(coeffs))
+
+    return fn
+
+
+def _bartlett(k, m):
+    return 1 - np.abs(2 * k / (m - 1) - 1)
+
+
 def hann_window(
     window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
-    return _window(
-        window_length,
-        periodic,
-        dtype,
-        lambda k, m: 0.5 - 0.5 * np.cos(2 * np.pi * k / (m - 1)),
-        device,
-        requires_grad,
-    )
+    return _window(window_length, periodic, dtype, _cosine_sum(0.5, 0.5), device, requires_grad)
 
 
 def hamming_window(
@@ -577,42 +585,21 @@ def hamming_window(
     device=None,
     requires_grad=False,
 ) -> Tensor:
-    return _window(
-        window_length,
-        periodic,
-        dtype,
-        lambda k, m: alpha - beta * np.cos(2 * np.pi * k / (m - 1)),
-        device,
-        requires_grad,
-    )
+    window = _cosine_sum(alpha, beta)
+    return _window(window_length, periodic, dtype, window, device, requires_grad)
 
 
 def blackman_window(
     window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
-    return _window(
-        window_length,
-        periodic,
-        dtype,
-        lambda k, m: (
-            0.42 - 0.5 * np.cos(2 * np.pi * k / (m - 1)) + 0.08 * np.cos(4 * np.pi * k / (m - 1))
-        ),
-        device,
-        requires_grad,
-    )
+    window = _cosine_sum(0.42, 0.5, 0.08)
+    return _window(window_length, periodic, dtype, window, device, requires_grad)
 
 
 def bartlett_window(
     window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
-    return _window(
-        window_length,
-        periodic,
-        dtype,
-        lambda k, m: 1 - np.abs(2 * k / (m - 1) - 1),
-        device,
-        requires_grad,
-    )
+    return _window(window_length, periodic, dtype, _bartlett, device, requires_grad)
 
 
 def kaiser_window(
@@ -624,11 +611,7 @@ def kaiser_window(
     device=None,
     requires_grad=False,
 ) -> Tensor:
-    return _window(
-        window_length,
-        periodic,
-        dtype,
-        lambda k, m: np.i0(beta * np.sqrt(1 - (2 * k / (m - 1) - 1) ** 2)) / np.i0(beta),
-        device,
-        requires_grad,
-    )
+    def window(k, m):
+        return np.i0(beta * np.sqrt(1 - (2 * k / (m - 1) - 1) ** 2)) / np.i0(beta)
+
+    return _window(window_length, periodic, dtype, window, device, requires_grad)
