@@ -327,52 +327,30 @@ def eye(
 # -- random ---------------------------------------------------------------------------------------
 
 
-def _draw(sample, shape, dtype, generator, requires_grad, device) -> Tensor:
-    dt = _dt(dtype)
-    key = next_key(generator)
-    return _finish(sample(key, shape, dt), requires_grad, device)
+def _sampler(name: str, sample, doc: str):
+    """``torch.rand``/``torch.randn``: a ``*size`` function (every form ``size_arg`` takes) whose
+    values ``sample(key, shape, np_dtype)`` draws."""
+
+    def fn(
+        *sizes,
+        size=None,
+        generator: Generator | None = None,
+        out=None,
+        dtype=None,
+        layout=None,
+        device=None,
+        requires_grad=False,
+    ) -> Tensor:
+        shape, dt = size_arg(name, sizes, size), _dt(dtype)  # errors before a key is drawn
+        return _finish(sample(next_key(generator), shape, dt.np), requires_grad, device)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def rand(
-    *sizes,
-    size=None,
-    generator: Generator | None = None,
-    out=None,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad=False,
-) -> Tensor:
-    """Uniform on [0, 1)."""
-    return _draw(
-        lambda k, s, dt: _eager_random.uniform(k, s, dt.np),
-        size_arg("rand", sizes, size),
-        dtype,
-        generator,
-        requires_grad,
-        device,
-    )
-
-
-def randn(
-    *sizes,
-    size=None,
-    generator: Generator | None = None,
-    out=None,
-    dtype=None,
-    layout=None,
-    device=None,
-    requires_grad=False,
-) -> Tensor:
-    """Standard normal."""
-    return _draw(
-        lambda k, s, dt: _eager_random.normal(k, s, dt.np),
-        size_arg("randn", sizes, size),
-        dtype,
-        generator,
-        requires_grad,
-        device,
-    )
+rand = _sampler("rand", _eager_random.uniform, "Uniform on [0, 1).")
+randn = _sampler("randn", _eager_random.normal, "Standard normal.")
 
 
 def randint(
