@@ -158,11 +158,9 @@ class Parameter(_VariableTensor, nnx.Param):
     __str__ = __repr__
 
 
-class Buffer(_VariableTensor, nnx.Variable):
-    """A registered buffer (``register_buffer``): state that is saved but not trained.
-
-    ``persistent=False`` buffers are left out of ``state_dict``, as in PyTorch.
-    """
+class _BufferTensor(_VariableTensor):
+    """What ``Buffer`` and ``RunningStat`` share: made from a tensor (or array) and a
+    ``persistent`` flag, never trained, printed as a plain tensor."""
 
     def __init__(self, data: Tensor, persistent: bool = True) -> None:
         arr = data._data if isinstance(data, Tensor) else jnp.asarray(data)
@@ -174,14 +172,12 @@ class Buffer(_VariableTensor, nnx.Variable):
         return Tensor.__repr__(self)
 
 
-class RunningStat(_VariableTensor, nnx.BatchStat):
+class Buffer(_BufferTensor, nnx.Variable):
+    """A registered buffer (``register_buffer``): state that is saved but not trained.
+
+    ``persistent=False`` buffers are left out of ``state_dict``, as in PyTorch.
+    """
+
+
+class RunningStat(_BufferTensor, nnx.BatchStat):
     """A buffer holding batch statistics (BatchNorm's running mean/var), an ``nnx.BatchStat``."""
-
-    def __init__(self, data: Tensor, persistent: bool = True) -> None:
-        arr = data._data if isinstance(data, Tensor) else jnp.asarray(data)
-        nnx.BatchStat.__init__(self, arr, persistent=bool(persistent))
-
-    requires_grad = False
-
-    def __repr__(self) -> str:
-        return Tensor.__repr__(self)

@@ -383,26 +383,40 @@ def _check_state_size(state: Tensor, shape: tuple, lstm: bool, index: int) -> No
         raise RuntimeError(f"Expected {what} size {shape}, got {list(state.shape)}")
 
 
+_STACK_ARGS = """bias: learn ``b_ih`` and ``b_hh``. Default: ``True``.
+        batch_first: ``(batch, seq, feature)`` input and output. Default: ``False``.
+        dropout: dropout between layers (training mode). Default: 0.
+        bidirectional: add a reversed direction. Default: ``False``."""
+_INPUT_SHAPE = (
+    "- Input: ``(L, H_in)``, ``(L, N, H_in)`` (``(N, L, H_in)`` if ``batch_first``), or a\n"
+    "          ``PackedSequence``."
+)
+
+
+def _stack_doc(doc: str) -> str:
+    """``doc`` with what RNN, LSTM and GRU document alike in place of ``{stack_args}`` (the
+    arguments after ``num_layers``) and ``{input_shape}``."""
+    return doc.replace("{stack_args}", _STACK_ARGS).replace("{input_shape}", _INPUT_SHAPE)
+
+
 class RNN(RNNBase):
-    r"""A multi-layer Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
+    __doc__ = _stack_doc(
+        r"""A multi-layer Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
 
     Args:
         input_size: features of the input.
         hidden_size: features of the hidden state.
         num_layers: stacked layers. Default: 1.
         nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
-        bias: learn ``b_ih`` and ``b_hh``. Default: ``True``.
-        batch_first: ``(batch, seq, feature)`` input and output. Default: ``False``.
-        dropout: dropout between layers (training mode). Default: 0.
-        bidirectional: add a reversed direction. Default: ``False``.
+        {stack_args}
 
     Shape:
-        - Input: ``(L, H_in)``, ``(L, N, H_in)`` (``(N, L, H_in)`` if ``batch_first``), or a
-          ``PackedSequence``.
+        {input_shape}
         - hx: ``(D * num_layers, H_out)`` or ``(D * num_layers, N, H_out)``; zeros if omitted.
         - Output: ``(L, N, D * H_out)`` (batch first if ``batch_first``) and ``h_n`` shaped as hx,
           with ``D = 2`` if bidirectional else 1.
     """
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:
@@ -428,7 +442,8 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    r"""A multi-layer long short-term memory RNN, with PyTorch's gate order ``i, f, g, o``.
+    __doc__ = _stack_doc(
+        r"""A multi-layer long short-term memory RNN, with PyTorch's gate order ``i, f, g, o``.
 
     ``c_t = f * c_{t-1} + i * g``, ``h_t = o * tanh(c_t)`` (times ``W_hr^T`` if ``proj_size``).
 
@@ -436,19 +451,16 @@ class LSTM(RNNBase):
         input_size: features of the input.
         hidden_size: features of the hidden and cell states.
         num_layers: stacked layers. Default: 1.
-        bias: learn ``b_ih`` and ``b_hh``. Default: ``True``.
-        batch_first: ``(batch, seq, feature)`` input and output. Default: ``False``.
-        dropout: dropout between layers (training mode). Default: 0.
-        bidirectional: add a reversed direction. Default: ``False``.
+        {stack_args}
         proj_size: if > 0, project ``h`` to this size. Default: 0.
 
     Shape:
-        - Input: ``(L, H_in)``, ``(L, N, H_in)`` (``(N, L, H_in)`` if ``batch_first``), or a
-          ``PackedSequence``.
+        {input_shape}
         - (h_0, c_0): ``(D * num_layers, N, H_out)`` and ``(D * num_layers, N, H_cell)`` (no ``N``
           for unbatched input); zeros if omitted. ``H_out = proj_size or hidden_size``.
         - Output: ``(output, (h_n, c_n))``, output ``(L, N, D * H_out)``.
     """
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
@@ -460,7 +472,8 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    r"""A multi-layer gated recurrent unit RNN, with PyTorch's gate order ``r, z, n``.
+    __doc__ = _stack_doc(
+        r"""A multi-layer gated recurrent unit RNN, with PyTorch's gate order ``r, z, n``.
 
     ``n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))``, ``h_t = (1 - z) * n + z * h_{t-1}``.
 
@@ -468,17 +481,14 @@ class GRU(RNNBase):
         input_size: features of the input.
         hidden_size: features of the hidden state.
         num_layers: stacked layers. Default: 1.
-        bias: learn ``b_ih`` and ``b_hh``. Default: ``True``.
-        batch_first: ``(batch, seq, feature)`` input and output. Default: ``False``.
-        dropout: dropout between layers (training mode). Default: 0.
-        bidirectional: add a reversed direction. Default: ``False``.
+        {stack_args}
 
     Shape:
-        - Input: ``(L, H_in)``, ``(L, N, H_in)`` (``(N, L, H_in)`` if ``batch_first``), or a
-          ``PackedSequence``.
+        {input_shape}
         - hx: ``(D * num_layers, N, H_out)`` (no ``N`` for unbatched input); zeros if omitted.
         - Output: ``(output, h_n)``, output ``(L, N, D * H_out)``.
     """
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:
