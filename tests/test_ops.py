@@ -537,9 +537,12 @@ def test_legacy_type_names(name):
         lambda m: m.complex(m.ones(2, dtype=m.float64), m.ones(2)),
         lambda m: m.view_as_complex(m.ones(2, 2, dtype=m.int64)),
         lambda m: m.cdist(m.ones(2, 2, dtype=m.int64), m.ones(2, 2, dtype=m.int64)),
+        lambda m: m.ones(2).item(),
+        lambda m: bool(m.ones(2)),
+        lambda m: bool(m.ones(0)),
     ],
 )
-def test_errors_name_scalar_types_as_torch_does(call):
+def test_error_messages_match_torch(call):
     with pytest.raises(RuntimeError) as theirs:
         call(torch)
     with pytest.raises(RuntimeError) as ours:

@@ -261,15 +261,20 @@ class Tensor:
             raise _no_host_read(what, fix)
         return self._data
 
+    def _one_value(self, what: str, fix: str, error):
+        """The Python number of a one-element tensor; else ``error(number of elements)``."""
+        arr = self._concrete(what, fix)
+        if arr.size != 1:
+            raise RuntimeError(error(arr.size))
+        return np.asarray(arr).reshape(()).item()
+
     def item(self):
-        arr = self._concrete(
+        return self._one_value(
             "Tensor.item()",
             "Return the tensor from the compiled function and call .item() "
             "on the result outside, or keep computing with the tensor itself.",
+            lambda n: f"a Tensor with {n} elements cannot be converted to Scalar",
         )
-        if arr.size != 1:
-            raise RuntimeError(f"a Tensor with {arr.size} elements cannot be converted to Scalar")
-        return np.asarray(arr).reshape(()).item()
 
     def tolist(self):
         arr = self._concrete("Tensor.tolist()", "Return the tensor and call .tolist() outside.")
@@ -292,14 +297,17 @@ class Tensor:
         return self._data
 
     def __bool__(self) -> bool:
-        arr = self._concrete(
-            "Using a tensor as a Python bool (`if tensor:`, `while tensor:`, `and`/`or`)",
-            "Use torch.where(cond, a, b) to choose between values, or move the Python control "
-            "flow outside the compiled function.",
+        return bool(
+            self._one_value(
+                "Using a tensor as a Python bool (`if tensor:`, `while tensor:`, `and`/`or`)",
+                "Use torch.where(cond, a, b) to choose between values, or move the Python "
+                "control flow outside the compiled function.",
+                lambda n: (
+                    f"Boolean value of Tensor with {'more than one value' if n else 'no values'}"
+                    " is ambiguous"
+                ),
+            )
         )
-        if arr.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(np.asarray(arr).reshape(()))
 
     def __float__(self) -> float:
         return builtins.float(self._scalar("float(tensor)"))
