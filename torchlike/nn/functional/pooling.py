@@ -121,9 +121,16 @@ def _max_pool_fn(x, *, kernel, stride, padding, dilation, out_size, return_indic
     return (out, indices) if return_indices else out
 
 
-def _max_pool(n, name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+def _pool_node(n: int, node: str) -> str:
+    """The autograd node PyTorch records for an ``n``-d pooling: ``node``, but for 1-D input,
+    which PyTorch pools with its 2-D kernel between an unsqueeze and a squeeze."""
+    return "SqueezeBackward1" if n == 1 else node
+
+
+def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     geometry = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n)
-    return apply(_max_pool_fn, name, (input,), **geometry, return_indices=bool(return_indices))
+    node = _pool_node(n, f"MaxPool{n}DWithIndices")
+    return apply(_max_pool_fn, node, (input,), **geometry, return_indices=bool(return_indices))
 
 
 def max_pool1d(
@@ -141,18 +148,7 @@ def max_pool1d(
         - Output: ``(N, C, L_out)``, ``L_out = (L + 2 * padding - dilation * (k - 1) - 1) //
           stride + 1`` (rounded up with ``ceil_mode``).
     """
-    # PyTorch runs its 2-D kernel between an unsqueeze and a squeeze, hence the node's name.
-    return _max_pool(
-        1,
-        "SqueezeBackward1",
-        input,
-        kernel_size,
-        stride,
-        padding,
-        dilation,
-        ceil_mode,
-        return_indices,
-    )
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool2d(
@@ -174,17 +170,7 @@ def max_pool2d(
           ``H_out = (H + 2 * padding - dilation * (kH - 1) - 1) // stride + 1`` (rounded up with
           ``ceil_mode``, but no window starts in the bottom/right padding).
     """
-    return _max_pool(
-        2,
-        "MaxPool2DWithIndices",
-        input,
-        kernel_size,
-        stride,
-        padding,
-        dilation,
-        ceil_mode,
-        return_indices,
-    )
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool3d(
@@ -202,17 +188,7 @@ def max_pool3d(
     Shape:
         - Output: ``(N, C, D_out, H_out, W_out)``, each size as in :func:`max_pool2d`.
     """
-    return _max_pool(
-        3,
-        "MaxPool3DWithIndices",
-        input,
-        kernel_size,
-        stride,
-        padding,
-        dilation,
-        ceil_mode,
-        return_indices,
-    )
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def _avg_divisor(size, kernel, stride, pad, out, count_include_pad) -> np.ndarray:
@@ -242,7 +218,6 @@ def _avg_pool_fn(x, *, kernel, stride, padding, count_include_pad, divisor_overr
 
 def _avg_pool(
     n,
-    name,
     input,
     kernel_size,
     stride,
@@ -257,7 +232,7 @@ def _avg_pool(
     del geometry["dilation"], geometry["out_size"]
     return apply(
         _avg_pool_fn,
-        name,
+        _pool_node(n, f"AvgPool{n}D"),
         (input,),
         **geometry,
         count_include_pad=bool(count_include_pad),
@@ -279,9 +254,7 @@ def avg_pool1d(
         - Output: ``(N, C, L_out)``, ``L_out = (L + 2 * padding - k) // stride + 1`` (rounded up
           with ``ceil_mode``).
     """
-    return _avg_pool(
-        1, "SqueezeBackward1", input, kernel_size, stride, padding, ceil_mode, count_include_pad
-    )
+    return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
 def avg_pool2d(
@@ -305,7 +278,6 @@ def avg_pool2d(
     """
     return _avg_pool(
         2,
-        "AvgPool2D",
         input,
         kernel_size,
         stride,
@@ -333,7 +305,6 @@ def avg_pool3d(
     """
     return _avg_pool(
         3,
-        "AvgPool3D",
         input,
         kernel_size,
         stride,
@@ -386,11 +357,18 @@ def _adaptive_size(input: Tensor, output_size, n: int) -> tuple[int, ...]:
     )
 
 
-def _check_adaptive(input: Tensor, n: int, op: str, sep: str) -> None:
+def _adaptive_pool(kind: str, n: int, input: Tensor, output_size, **kwargs):
+    """``adaptive_{kind}_pool{n}d`` (``kind``: ``"avg"`` or ``"max"``); ``kwargs`` go to the max
+    kernel."""
     if input.ndim not in (n + 1, n + 2):
+        sep = ":" if kind == "max" else ""  # PyTorch's two messages differ by this colon
         raise RuntimeError(
-            f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got{sep} {_shape(input)}"
+            f"adaptive_{kind}_pool{n}d(): Expected {n + 1}D or {n + 2}D tensor, but got{sep} "
+            f"{_shape(input)}"
         )
+    fn = _adaptive_max_pool_fn if kind == "max" else _adaptive_avg_pool_fn
+    node = _pool_node(n, f"Adaptive{kind.title()}Pool{n}D")
+    return apply(fn, node, (input,), out_size=_adaptive_size(input, output_size, n), **kwargs)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -399,13 +377,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     Shape:
         - Input: ``(N, C, L)`` or ``(C, L)``; output ``(N, C, output_size)``.
     """
-    _check_adaptive(input, 1, "adaptive_avg_pool1d", "")
-    return apply(
-        _adaptive_avg_pool_fn,
-        "SqueezeBackward1",
-        (input,),
-        out_size=_adaptive_size(input, output_size, 1),
-    )
+    return _adaptive_pool("avg", 1, input, output_size)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -416,13 +388,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     Shape:
         - Input: ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
     """
-    _check_adaptive(input, 2, "adaptive_avg_pool2d", "")
-    return apply(
-        _adaptive_avg_pool_fn,
-        "AdaptiveAvgPool2D",
-        (input,),
-        out_size=_adaptive_size(input, output_size, 2),
-    )
+    return _adaptive_pool("avg", 2, input, output_size)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
@@ -431,14 +397,7 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     Shape:
         - Input: ``(N, C, L)`` or ``(C, L)``; output ``(N, C, output_size)``.
     """
-    _check_adaptive(input, 1, "adaptive_max_pool1d", ":")
-    return apply(
-        _adaptive_max_pool_fn,
-        "SqueezeBackward1",
-        (input,),
-        out_size=_adaptive_size(input, output_size, 1),
-        return_indices=bool(return_indices),
-    )
+    return _adaptive_pool("max", 1, input, output_size, return_indices=bool(return_indices))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
@@ -448,14 +407,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     Shape:
         - Input: ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
     """
-    _check_adaptive(input, 2, "adaptive_max_pool2d", ":")
-    return apply(
-        _adaptive_max_pool_fn,
-        "AdaptiveMaxPool2D",
-        (input,),
-        out_size=_adaptive_size(input, output_size, 2),
-        return_indices=bool(return_indices),
-    )
+    return _adaptive_pool("max", 2, input, output_size, return_indices=bool(return_indices))
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
@@ -464,13 +416,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     Shape:
         - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``.
     """
-    _check_adaptive(input, 3, "adaptive_avg_pool3d", "")
-    return apply(
-        _adaptive_avg_pool_fn,
-        "AdaptiveAvgPool3D",
-        (input,),
-        out_size=_adaptive_size(input, output_size, 3),
-    )
+    return _adaptive_pool("avg", 3, input, output_size)
 
 
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
@@ -480,14 +426,7 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
     Shape:
         - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``.
     """
-    _check_adaptive(input, 3, "adaptive_max_pool3d", ":")
-    return apply(
-        _adaptive_max_pool_fn,
-        "AdaptiveMaxPool3D",
-        (input,),
-        out_size=_adaptive_size(input, output_size, 3),
-        return_indices=bool(return_indices),
-    )
+    return _adaptive_pool("max", 3, input, output_size, return_indices=bool(return_indices))
 
 
 # -- LP pooling ------------------------------------------------------------------------------------
@@ -596,8 +535,8 @@ def _max_unpool(n: int, input, indices, kernel_size, stride, padding, output_siz
             f"Expected shape of indices to be same as that of the input tensor "
             f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
         )
-    name = "SqueezeBackward1" if n == 1 else f"MaxUnpool{n}D"
-    return apply(_max_unpool_fn, name, (input, indices), out_size=out_size)
+    node = _pool_node(n, f"MaxUnpool{n}D")
+    return apply(_max_unpool_fn, node, (input, indices), out_size=out_size)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
