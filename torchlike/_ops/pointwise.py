@@ -125,8 +125,6 @@ _lt = _binary_fn(jnp.less)
 _le = _binary_fn(jnp.less_equal)
 _gt = _binary_fn(jnp.greater)
 _ge = _binary_fn(jnp.greater_equal)
-_maximum = _binary_fn(jnp.maximum)
-_minimum = _binary_fn(jnp.minimum)
 _atan2 = _binary_fn(jnp.arctan2)
 _logical_and = _binary_fn(jnp.logical_and)
 _logical_or = _binary_fn(jnp.logical_or)
@@ -308,14 +306,20 @@ def _check_tensors(name: str, input, other) -> None:
             )
 
 
-def maximum(input, other, *, out=None) -> Tensor:
-    _check_tensors("maximum", input, other)
-    return _binary(_maximum, "Maximum", input, other)
+def _tensors_binary(jfn: Callable, name: str) -> Callable:
+    """A binary op whose PyTorch signature takes two tensors (``maximum``, ``fmin`` ...)."""
+    fn = _binary_fn(jfn)
+
+    def op(input, other, *, out=None) -> Tensor:
+        _check_tensors(name.lower(), input, other)
+        return _binary(fn, name, input, other)
+
+    op.__name__ = name.lower()
+    return op
 
 
-def minimum(input, other, *, out=None) -> Tensor:
-    _check_tensors("minimum", input, other)
-    return _binary(_minimum, "Minimum", input, other)
+maximum = _tensors_binary(jnp.maximum, "Maximum")
+minimum = _tensors_binary(jnp.minimum, "Minimum")
 
 
 def _compare(fn, name):
@@ -476,36 +480,20 @@ def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A00
     return apply(_round_fn, "Round", (input,), dtype=input.dtype.np, decimals=int(decimals))
 
 
-def _logical_not_fn(x):
-    return jnp.logical_not(x)
-
-
 def logical_not(input: Tensor, *, out=None) -> Tensor:
-    return apply(_logical_not_fn, "LogicalNot", (input,))
-
-
-def _isnan(x):
-    return jnp.isnan(x)
-
-
-def _isinf(x):
-    return jnp.isinf(x)
-
-
-def _isfinite(x):
-    return jnp.isfinite(x)
+    return apply(jnp.logical_not, "LogicalNot", (input,))
 
 
 def isnan(input: Tensor) -> Tensor:
-    return apply(_isnan, "isnan", (input,))
+    return apply(jnp.isnan, "isnan", (input,))
 
 
 def isinf(input: Tensor) -> Tensor:
-    return apply(_isinf, "isinf", (input,))
+    return apply(jnp.isinf, "isinf", (input,))
 
 
 def isfinite(input: Tensor) -> Tensor:
-    return apply(_isfinite, "isfinite", (input,))
+    return apply(jnp.isfinite, "isfinite", (input,))
 
 
 def _nan_to_num_fn(x, *, nan, posinf, neginf):
@@ -653,27 +641,9 @@ def float_power(input, exponent, *, out=None) -> Tensor:
     return apply(_pow_fn, "Pow", (input, _unwrap_number(exponent)), dtype=dt.np)
 
 
-def _fmax_fn(a, b):
-    return jnp.fmax(a, b)
-
-
-def _fmin_fn(a, b):
-    return jnp.fmin(a, b)
-
-
-_fmax = _binary_fn(_fmax_fn)
-_fmin = _binary_fn(_fmin_fn)
-
-
-def fmax(input, other, *, out=None) -> Tensor:
-    """Maximum that ignores NaN (unless both are NaN)."""
-    _check_tensors("fmax", input, other)
-    return _binary(_fmax, "Fmax", input, other)
-
-
-def fmin(input, other, *, out=None) -> Tensor:
-    _check_tensors("fmin", input, other)
-    return _binary(_fmin, "Fmin", input, other)
+# maximum and minimum that ignore NaN (unless both are NaN)
+fmax = _tensors_binary(jnp.fmax, "Fmax")
+fmin = _tensors_binary(jnp.fmin, "Fmin")
 
 
 def _heaviside_fn(x, v):
@@ -847,28 +817,16 @@ def logit(input: Tensor, eps: float | None = None, *, out=None) -> Tensor:
     return apply(_logit_fn, "Logit", (input,), dtype=dt.np, eps=eps)
 
 
-def _signbit_fn(x):
-    return jnp.signbit(x)
-
-
 def signbit(input: Tensor, *, out=None) -> Tensor:
-    return apply(_signbit_fn, "signbit", (input,))
-
-
-def _isposinf_fn(x):
-    return jnp.isposinf(x)
-
-
-def _isneginf_fn(x):
-    return jnp.isneginf(x)
+    return apply(jnp.signbit, "signbit", (input,))
 
 
 def isposinf(input: Tensor, *, out=None) -> Tensor:
-    return apply(_isposinf_fn, "isposinf", (input,))
+    return apply(jnp.isposinf, "isposinf", (input,))
 
 
 def isneginf(input: Tensor, *, out=None) -> Tensor:
-    return apply(_isneginf_fn, "isneginf", (input,))
+    return apply(jnp.isneginf, "isneginf", (input,))
 
 
 def positive(input: Tensor) -> Tensor:
