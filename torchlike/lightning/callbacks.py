@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from .module import MisconfigurationException
+from .module import _TRAINER_HOOKS, MisconfigurationException, _no_op_hooks
 
 
 class Callback:
@@ -42,24 +42,9 @@ class Callback:
         pass
 
 
-_HOOKS = (
-    "on_fit_start on_fit_end on_sanity_check_start on_sanity_check_end on_train_start "
-    "on_train_end on_train_epoch_start on_train_epoch_end on_validation_start on_validation_end "
-    "on_validation_epoch_start on_validation_epoch_end on_test_start on_test_end "
-    "on_test_epoch_start on_test_epoch_end on_predict_start on_predict_end "
-    "on_predict_epoch_start on_predict_epoch_end on_train_batch_start on_train_batch_end "
-    "on_validation_batch_start on_validation_batch_end on_test_batch_start on_test_batch_end "
-    "on_predict_batch_start on_predict_batch_end on_before_backward on_after_backward "
-    "on_before_optimizer_step on_before_zero_grad on_exception"
-).split()
-
-
-def _no_op(self, *args, **kwargs) -> None:
-    return None
-
-
-for _hook in _HOOKS:
-    setattr(Callback, _hook, _no_op)
+_no_op_hooks(
+    Callback, [*_TRAINER_HOOKS, "on_sanity_check_start", "on_sanity_check_end", "on_exception"]
+)
 
 
 def _as_float(value) -> float:

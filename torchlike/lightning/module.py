@@ -331,25 +331,39 @@ class LightningModule(HyperparametersMixin, DataHooks, Module, CompileParticipan
         return model
 
 
-_NO_OP_HOOKS = (
+# The hooks ``Trainer`` calls on each callback and then on the module (``Trainer._call``), with
+# the module's arguments after the callback's ``(trainer, pl_module)``; no-ops until overridden.
+_TRAINER_HOOKS = (
     "on_fit_start on_fit_end on_train_start on_train_end on_train_epoch_start "
     "on_train_epoch_end on_validation_start on_validation_end on_validation_epoch_start "
     "on_validation_epoch_end on_test_start on_test_end on_test_epoch_start on_test_epoch_end "
     "on_predict_start on_predict_end on_predict_epoch_start on_predict_epoch_end "
     "on_before_zero_grad on_before_backward on_after_backward on_before_optimizer_step "
-    "on_validation_model_eval on_validation_model_train on_test_model_eval "
     "on_train_batch_start on_train_batch_end on_validation_batch_start "
     "on_validation_batch_end on_test_batch_start on_test_batch_end on_predict_batch_start "
     "on_predict_batch_end"
 ).split()
 
 
+def _no_op_hooks(cls: type, hooks) -> None:
+    """Give ``cls`` each of ``hooks`` as a method that does nothing."""
+    for hook in hooks:
+        setattr(cls, hook, _no_op)
+
+
 def _no_op(self, *args, **kwargs) -> None:
     return None
 
 
-for _hook in _NO_OP_HOOKS:
-    setattr(LightningModule, _hook, _no_op)
+_no_op_hooks(
+    LightningModule,
+    [
+        *_TRAINER_HOOKS,
+        "on_validation_model_eval",
+        "on_validation_model_train",
+        "on_test_model_eval",
+    ],
+)
 
 
 def _unwrap(optimizer):
