@@ -52,6 +52,18 @@ def _reduce(loss, reduction: str):
 # -- regression losses -----------------------------------------------------------------------------
 
 
+def _warn_if_broadcast(input, target) -> None:
+    """PyTorch's warning for a regression target of another shape than the input (it is
+    broadcast); ``stacklevel`` names the caller of the public loss function."""
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=4,
+        )
+
+
 def _pointwise_loss_fn(x, t, w, *, dtype, reduction, squared):
     d = x.astype(dtype) - t.astype(dtype)
     loss = d * d if squared else jnp.abs(d)
@@ -62,13 +74,7 @@ def _pointwise_loss_fn(x, t, w, *, dtype, reduction, squared):
 
 
 def _pointwise_loss(input, target, weight, size_average, reduce, reduction, squared: bool):
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.",
-            stacklevel=3,
-        )
+    _warn_if_broadcast(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shapes(tuple(input.shape), tuple(target.shape))
     dt = _dtype.result_type(input, target)
@@ -147,13 +153,7 @@ def _smooth_l1_fn(x, t, *, dtype, reduction, beta, huber):
 
 
 def _smooth_loss(input, target, size_average, reduce, reduction, beta, huber):
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.",
-            stacklevel=3,
-        )
+    _warn_if_broadcast(input, target)
     if beta < 0:
         what = (
             "huber_loss does not support negative values for delta."

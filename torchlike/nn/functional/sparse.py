@@ -70,6 +70,16 @@ def _padding_index(padding_idx, num: int):
     return int(padding_idx)
 
 
+def _prepare_lookup(input, weight, padding_idx, max_norm, norm_type):
+    """What both lookups do first: check the indices, resolve ``padding_idx`` (negative counts from
+    the end) and rescale the looked-up rows to ``max_norm``, in place, as PyTorch does."""
+    _check_embedding_indices(input, weight.shape[0])
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return padding_idx
+
+
 def embedding(
     input: Tensor,
     weight: Tensor,
@@ -92,10 +102,7 @@ def embedding(
         - Input: ``(*)`` int64 or int32 indices; weight ``(num_embeddings, embedding_dim)``.
         - Output: ``(*, embedding_dim)``.
     """
-    _check_embedding_indices(input, weight.shape[0])
-    padding_idx = _padding_index(padding_idx, weight.shape[0])
-    if max_norm is not None:
-        _embedding_renorm_(weight, input, max_norm, norm_type)
+    padding_idx = _prepare_lookup(input, weight, padding_idx, max_norm, norm_type)
     return apply(
         _embedding_fn,
         "Embedding",
@@ -181,10 +188,7 @@ def embedding_bag(
         raise ValueError(
             f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}"
         )
-    _check_embedding_indices(input, weight.shape[0])
-    padding_idx = _padding_index(padding_idx, weight.shape[0])
-    if max_norm is not None:
-        _embedding_renorm_(weight, input, max_norm, norm_type)
+    padding_idx = _prepare_lookup(input, weight, padding_idx, max_norm, norm_type)
     return apply(
         _embedding_bag_fn,
         "EmbeddingBag",
