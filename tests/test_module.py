@@ -216,3 +216,27 @@ def jax_leaves(tree):
     import jax
 
     return jax.tree.leaves(tree)
+
+
+# -- the layer classes have PyTorch's bases -------------------------------------------------------
+
+
+def _nn_bases(cls, package: str) -> set[str]:
+    return {c.__name__ for c in cls.__mro__ if c.__module__.startswith(package)}
+
+
+@pytest.mark.parametrize("name", [n for n in tl.nn.modules.__all__ if hasattr(ref.nn, n)])
+def test_layer_classes_have_pytorchs_bases(name):
+    """``isinstance(m, nn.modules.batchnorm._BatchNorm)``, ``nn.modules.loss._WeightedLoss``, ...
+    answer as in PyTorch: every ``torch.nn`` class in PyTorch's MRO is in ours by name, and no
+    public class of ours is a base where PyTorch's is not (a ``CELU`` is not an ``ELU``)."""
+    theirs = _nn_bases(getattr(ref.nn, name), "torch.nn")
+    ours = _nn_bases(getattr(tl.nn, name), "torchlike.nn")
+    assert theirs - ours == set()
+    assert {b for b in ours - theirs if not b.startswith("_")} == set()
+    for base in theirs - {name}:  # and they are the classes importable under PyTorch's names
+        module = next(c for c in getattr(ref.nn, name).__mro__ if c.__name__ == base).__module__
+        ours_module = module.replace("torch.nn", "torchlike.nn", 1)
+        assert issubclass(
+            getattr(tl.nn, name), getattr(__import__(ours_module, fromlist=[base]), base)
+        )

@@ -83,6 +83,18 @@ class _Shrink(Module):
         return str(self.lambd)
 
 
+class _Alpha(Module):
+    """An exponential unit with a negative saturation ``alpha`` and an ``inplace`` flag."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
 class ReLU(_Inplace):
     """``max(x, 0)`` elementwise.
 
@@ -199,7 +211,7 @@ class LogSoftmax(_AlongDim):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
-class ELU(Module):
+class ELU(_Alpha):
     __doc__ = (
         """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``.
 
@@ -210,19 +222,11 @@ class ELU(Module):
         + _ELEMENTWISE_SHAPE
     )
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.elu(input, self.alpha, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
-
-class CELU(ELU):
+class CELU(_Alpha):  # not an ELU, as in PyTorch
     __doc__ = (
         """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
