@@ -540,6 +540,8 @@ def test_legacy_type_names(name):
         lambda m: m.ones(2).item(),
         lambda m: bool(m.ones(2)),
         lambda m: bool(m.ones(0)),
+        lambda m: m.hsplit(m.tensor(1.0), 1),
+        lambda m: m.vsplit(m.ones(3), 1),
     ],
 )
 def test_error_messages_match_torch(call):

@@ -611,7 +611,13 @@ def row_stack(tensors) -> Tensor:
     return vstack(tensors)
 
 
-def _split_sections(input: Tensor, sections, dim: int, fname: str) -> tuple:
+def _split_sections(input: Tensor, sections, dim: int, fname: str, min_ndim: int) -> tuple:
+    """``tensor_split`` for ``hsplit``/``vsplit``: at least ``min_ndim`` dims, even sections."""
+    if input.ndim < min_ndim:
+        raise RuntimeError(
+            f"torch.{fname} requires a tensor with at least {min_ndim} dimension, but got a "
+            f"tensor with {input.ndim} dimensions!"
+        )
     if isinstance(sections, int) and input.shape[dim] % sections:
         raise RuntimeError(
             f"torch.{fname} attempted to split along dimension {dim}, but the size of the "
@@ -622,22 +628,13 @@ def _split_sections(input: Tensor, sections, dim: int, fname: str) -> tuple:
 
 def hsplit(input: Tensor, indices_or_sections) -> tuple:
     """``tensor_split`` along dim 1 (dim 0 for 1-d tensors); sections must divide evenly."""
-    if input.ndim < 1:
-        raise RuntimeError(
-            "torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0 "
-            "dimensions!"
-        )
-    return _split_sections(input, indices_or_sections, 1 if input.ndim > 1 else 0, "hsplit")
+    dim = 1 if input.ndim > 1 else 0
+    return _split_sections(input, indices_or_sections, dim, "hsplit", 1)
 
 
 def vsplit(input: Tensor, indices_or_sections) -> tuple:
     """``tensor_split`` along dim 0; sections must divide evenly."""
-    if input.ndim < 2:
-        raise RuntimeError(
-            "torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with "
-            f"{input.ndim} dimensions!"
-        )
-    return _split_sections(input, indices_or_sections, 0, "vsplit")
+    return _split_sections(input, indices_or_sections, 0, "vsplit", 2)
 
 
 def _repeat_interleave_fn(x, *, repeats, dim, total):
