@@ -27,11 +27,14 @@ from .upsampling import *  # noqa: F403
 
 
 def _public_names() -> list[str]:
-    """``Module`` and every family's ``__all__`` (importing a family binds its name here)."""
+    """``Module`` and every family's ``__all__`` (importing a family binds its name here;
+    private helper modules are no family)."""
     families = [
         value
-        for value in globals().values()
-        if isinstance(value, ModuleType) and value.__name__.startswith(f"{__name__}.")
+        for name, value in globals().items()
+        if isinstance(value, ModuleType)
+        and value.__name__ == f"{__name__}.{name}"
+        and not name.startswith("_")
     ]
     return sorted(
         {"Module", *(name for family in families for name in getattr(family, "__all__", ()))}
