@@ -81,8 +81,14 @@ class UpsamplingNearest2d(Upsample):
 
 class UpsamplingBilinear2d(Upsample):
     """2-D bilinear upsampling with aligned corners: ``Upsample(size, scale_factor,
-    mode='bilinear', align_corners=True)``; arguments and shapes as
-    :class:`UpsamplingNearest2d`."""
+    mode='bilinear', align_corners=True)``.
+
+    Args:
+        size, scale_factor: as :class:`UpsamplingNearest2d`.
+
+    Shape:
+        - Input: ``(N, C, H, W)``; output ``(N, C, H_out, W_out)``.
+    """
 
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
