@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import optax
 
-from .optimizer import Optimizer, check_arguments
+from .optimizer import Optimizer, check_arguments, torch_chain
 
 
 class Adadelta(Optimizer):
@@ -31,6 +29,8 @@ class Adadelta(Optimizer):
 
     _state_names = {"square_avg": "e_g", "acc_delta": "e_x"}
     _state_has_step = True
+    _numbers = ("lr", "rho", "eps", "weight_decay")
+    _flags = ("maximize",)
 
     def __init__(
         self,
@@ -62,20 +62,5 @@ class Adadelta(Optimizer):
 
     @staticmethod
     def _chain(learning_rate, rho, eps, weight_decay, *, maximize: bool):
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            optax.add_decayed_weights(weight_decay),
-            optax.scale_by_adadelta(rho=rho, eps=eps),
-            optax.scale_by_learning_rate(learning_rate),
-        )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "learning_rate": group["lr"],
-            "rho": group["rho"],
-            "eps": group["eps"],
-            "weight_decay": group["weight_decay"],
-        }
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {"maximize": bool(group["maximize"])}
+        direction = optax.scale_by_adadelta(rho=rho, eps=eps)
+        return torch_chain(direction, learning_rate, weight_decay, maximize=maximize)

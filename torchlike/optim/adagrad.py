@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from .optimizer import Optimizer, check_arguments
+from .optimizer import Optimizer, check_arguments, torch_chain
 
 
 class Adagrad(Optimizer):
@@ -40,6 +40,8 @@ class Adagrad(Optimizer):
     _state_names = {"sum": "sum_of_squares"}
     _state_has_step = True
     _state_from_start = True
+    _numbers = ("lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value")
+    _flags = ("maximize",)
 
     def __init__(
         self,
@@ -85,24 +87,12 @@ class Adagrad(Optimizer):
         *,
         maximize: bool,
     ) -> optax.GradientTransformation:
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            optax.add_decayed_weights(weight_decay),
+        return torch_chain(
             _scale_by_sum_of_squares(initial_accumulator_value, eps),
-            optax.scale_by_learning_rate(lambda count: learning_rate / (1 + count * lr_decay)),
+            lambda count: learning_rate / (1 + count * lr_decay),
+            weight_decay,
+            maximize=maximize,
         )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "learning_rate": group["lr"],
-            "lr_decay": group["lr_decay"],
-            "eps": group["eps"],
-            "weight_decay": group["weight_decay"],
-            "initial_accumulator_value": group["initial_accumulator_value"],
-        }
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {"maximize": bool(group["maximize"])}
 
 
 class SumOfSquaresState(NamedTuple):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, adam_hyperparameters, check_arguments, torch_chain
+from .optimizer import Optimizer, check_arguments, torch_chain
 
 
 class Adam(Optimizer):
@@ -40,6 +40,8 @@ class Adam(Optimizer):
 
     _state_names = {"exp_avg": "mu", "exp_avg_sq": "nu", "max_exp_avg_sq": "nu_max"}
     _state_has_step = True
+    _numbers = ("lr", "betas", "eps", "weight_decay")
+    _flags = ("amsgrad", "maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -98,16 +100,6 @@ class Adam(Optimizer):
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return adam_hyperparameters(group)
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "amsgrad": bool(group["amsgrad"]),
-            "maximize": bool(group["maximize"]),
-            "decoupled_weight_decay": bool(group.get("decoupled_weight_decay", False)),
-        }
 
 
 class ScaleByTorchAMSGradState(NamedTuple):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import optax
 
-from .optimizer import Optimizer, check_arguments
+from .optimizer import Optimizer, check_arguments, torch_chain
 
 
 class Adamax(Optimizer):
@@ -32,6 +30,8 @@ class Adamax(Optimizer):
 
     _state_names = {"exp_avg": "mu", "exp_inf": "nu"}
     _state_has_step = True
+    _numbers = ("lr", "betas", "eps", "weight_decay")
+    _flags = ("maximize",)
 
     def __init__(
         self,
@@ -61,22 +61,5 @@ class Adamax(Optimizer):
 
     @staticmethod
     def _chain(learning_rate, b1, b2, eps, weight_decay, *, maximize: bool):
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            optax.add_decayed_weights(weight_decay),
-            optax.scale_by_adamax(b1=b1, b2=b2, eps=eps),
-            optax.scale_by_learning_rate(learning_rate),
-        )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        b1, b2 = group["betas"]
-        return {
-            "learning_rate": group["lr"],
-            "b1": b1,
-            "b2": b2,
-            "eps": group["eps"],
-            "weight_decay": group["weight_decay"],
-        }
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {"maximize": bool(group["maximize"])}
+        direction = optax.scale_by_adamax(b1=b1, b2=b2, eps=eps)
+        return torch_chain(direction, learning_rate, weight_decay, maximize=maximize)

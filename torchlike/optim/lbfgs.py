@@ -20,7 +20,7 @@ from .. import _trace_state
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import bump_version
-from .optimizer import Optimizer, _array, _number
+from .optimizer import Optimizer, _array, _number, check_arguments
 
 
 class LBFGS(Optimizer):
@@ -58,10 +58,7 @@ class LBFGS(Optimizer):
         history_size: int = 100,
         line_search_fn: str | None = None,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_arguments(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {
@@ -82,12 +79,6 @@ class LBFGS(Optimizer):
     @staticmethod
     def _chain() -> optax.GradientTransformation:
         return optax.identity()
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {}
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {}
 
     def transformation(self, group: int = 0) -> optax.GradientTransformation:
         """Not available: L-BFGS needs the closure (``optax.lbfgs`` is a different variant)."""

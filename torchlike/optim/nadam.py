@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from .optimizer import Optimizer, _scalar_dtype, adam_hyperparameters, check_arguments, torch_chain
+from .optimizer import Optimizer, _scalar_dtype, check_arguments, torch_chain
 
 
 class NAdam(Optimizer):
@@ -42,6 +42,8 @@ class NAdam(Optimizer):
 
     _state_names = {"mu_product": "mu_product", "exp_avg": "mu", "exp_avg_sq": "nu"}
     _state_has_step = True
+    _numbers = ("lr", "betas", "eps", "weight_decay", "momentum_decay")
+    _flags = ("maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -95,19 +97,6 @@ class NAdam(Optimizer):
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {**adam_hyperparameters(group), "momentum_decay": group["momentum_decay"]}
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "maximize": bool(group["maximize"]),
-            "decoupled_weight_decay": bool(group["decoupled_weight_decay"]),
-        }
-
-    def _fill_loaded_group(self, group: dict[str, Any]) -> None:
-        super()._fill_loaded_group(group)
-        group.setdefault("decoupled_weight_decay", False)
 
 
 class ScaleByTorchNAdamState(NamedTuple):

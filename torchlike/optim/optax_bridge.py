@@ -34,6 +34,7 @@ class Optax(Optimizer):
     """
 
     _state_has_step = True
+    _numbers = ("lr",)
 
     def __init__(
         self, params, transformation: optax.GradientTransformation, lr: float = 1.0
@@ -48,9 +49,6 @@ class Optax(Optimizer):
     @staticmethod
     def _chain(learning_rate, *, transformation) -> optax.GradientTransformation:
         return optax.chain(transformation, optax.scale(learning_rate))
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {"learning_rate": group["lr"]}
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         return {"transformation": group["transformation"]}

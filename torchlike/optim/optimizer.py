@@ -142,7 +142,8 @@ class Optimizer(nnx.Pytree, CompileParticipant):
     A subclass names its update: ``_chain(**hyperparameters, **options)`` returns an Optax
     transformation; ``_hyperparameters(group)`` gives the chain's numbers (arrays in the state),
     ``_options(group)`` its shape (Python values: a change rebuilds the chain, keeping the state),
-    and ``_state_names`` maps PyTorch's per-parameter state keys to Optax state fields.
+    and ``_state_names`` maps PyTorch's per-parameter state keys to Optax state fields. By
+    default the numbers are the group's ``_numbers`` and the options its ``_flags``, as booleans.
 
     Args:
         params: an iterable of tensors, or of dicts defining parameter groups.
@@ -152,6 +153,8 @@ class Optimizer(nnx.Pytree, CompileParticipant):
     _state_names: dict[str, str] = {}
     _state_has_step = False  # whether PyTorch's per-parameter state has a 'step'
     _state_from_start = False  # whether PyTorch makes the state at creation (Adagrad)
+    _numbers: tuple[str, ...] = ()  # the group's keys whose values are the chain's numbers
+    _flags: tuple[str, ...] = ()  # the group's keys whose truth is one of the chain's options
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -179,10 +182,18 @@ class Optimizer(nnx.Pytree, CompileParticipant):
         raise NotImplementedError
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The group's ``_numbers`` by the chain's names: ``lr`` is its ``learning_rate`` and
+        ``betas`` its ``b1`` and ``b2``; any other key is the chain's argument of that name."""
+        numbers = {}
+        for key in self._numbers:
+            if key == "betas":
+                numbers["b1"], numbers["b2"] = group["betas"]
+            else:
+                numbers["learning_rate" if key == "lr" else key] = group[key]
+        return numbers
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        return {key: bool(group[key]) for key in self._flags}
 
     # -- PyTorch's attributes ---------------------------------------------------------------------
     @property
@@ -648,7 +659,7 @@ def _typename(obj: Any) -> str:
 
 
 def torch_chain(
-    direction: optax.GradientTransformation,
+    direction: optax.GradientTransformation | list[optax.GradientTransformation],
     learning_rate,
     weight_decay,
     *,
@@ -657,22 +668,13 @@ def torch_chain(
 ) -> optax.GradientTransformation:
     """PyTorch's update as an Optax chain: the gradient negated for ``maximize``, weight decay
     added to the gradient before ``direction`` (PyTorch's L2 form) or to the update after it
-    (decoupled, AdamW's form), then ``-lr``."""
+    (decoupled, AdamW's form), then ``-lr``. ``direction`` is a transformation or a list of
+    them, applied in order (none: plain SGD)."""
+    if isinstance(direction, optax.GradientTransformation):
+        direction = [direction]
     decay = optax.add_decayed_weights(weight_decay)
     return optax.chain(
         *([optax.scale(-1.0)] if maximize else []),
-        *([direction, decay] if decoupled_weight_decay else [decay, direction]),
+        *([*direction, decay] if decoupled_weight_decay else [decay, *direction]),
         optax.scale_by_learning_rate(learning_rate),
     )
-
-
-def adam_hyperparameters(group: dict[str, Any]) -> dict[str, Any]:
-    """``lr``, ``betas``, ``eps``, ``weight_decay`` of an Adam-family group, as chain inputs."""
-    b1, b2 = group["betas"]
-    return {
-        "learning_rate": group["lr"],
-        "b1": b1,
-        "b2": b2,
-        "eps": group["eps"],
-        "weight_decay": group["weight_decay"],
-    }

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 import optax
 
-from .optimizer import Optimizer, adam_hyperparameters, check_arguments, torch_chain
+from .optimizer import Optimizer, check_arguments, torch_chain
 
 
 class RAdam(Optimizer):
@@ -39,6 +37,8 @@ class RAdam(Optimizer):
 
     _state_names = {"exp_avg": "mu", "exp_avg_sq": "nu"}
     _state_has_step = True
+    _numbers = ("lr", "betas", "eps", "weight_decay")
+    _flags = ("maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -87,19 +87,6 @@ class RAdam(Optimizer):
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return adam_hyperparameters(group)
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "maximize": bool(group["maximize"]),
-            "decoupled_weight_decay": bool(group["decoupled_weight_decay"]),
-        }
-
-    def _fill_loaded_group(self, group: dict[str, Any]) -> None:
-        super()._fill_loaded_group(group)
-        group.setdefault("decoupled_weight_decay", False)
 
 
 def _scale_by_torch_radam(b1, b2, eps) -> optax.GradientTransformation:

@@ -6,7 +6,7 @@ from typing import Any
 
 import optax
 
-from .optimizer import Optimizer, check_arguments
+from .optimizer import Optimizer, check_arguments, torch_chain
 
 
 class RMSprop(Optimizer):
@@ -37,6 +37,8 @@ class RMSprop(Optimizer):
 
     _state_names = {"square_avg": "nu", "momentum_buffer": "trace", "grad_avg": "mu"}
     _state_has_step = True
+    _numbers = ("lr", "alpha", "eps", "weight_decay", "momentum")
+    _flags = ("centered", "maximize")
 
     def __init__(
         self,
@@ -80,26 +82,11 @@ class RMSprop(Optimizer):
         maximize: bool,
     ) -> optax.GradientTransformation:
         scale_by = optax.scale_by_stddev if centered else optax.scale_by_rms
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            optax.add_decayed_weights(weight_decay),
+        direction = [
             scale_by(decay=alpha, eps=eps, eps_in_sqrt=False),
             *([optax.trace(decay=momentum)] if use_momentum else []),
-            optax.scale_by_learning_rate(learning_rate),
-        )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "learning_rate": group["lr"],
-            "alpha": group["alpha"],
-            "eps": group["eps"],
-            "weight_decay": group["weight_decay"],
-            "momentum": group["momentum"],
-        }
+        ]
+        return torch_chain(direction, learning_rate, weight_decay, maximize=maximize)
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "centered": bool(group["centered"]),
-            "use_momentum": group["momentum"] > 0,
-            "maximize": bool(group["maximize"]),
-        }
+        return {**super()._options(group), "use_momentum": group["momentum"] > 0}

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_chain
 
 
 class SGD(Optimizer):
@@ -34,6 +34,8 @@ class SGD(Optimizer):
     """
 
     _state_names = {"momentum_buffer": "trace"}
+    _numbers = ("lr", "momentum", "dampening", "weight_decay")
+    _flags = ("nesterov", "maximize")
 
     def __init__(
         self,
@@ -82,29 +84,18 @@ class SGD(Optimizer):
         nesterov: bool,
         maximize: bool,
     ) -> optax.GradientTransformation:
-        return optax.chain(
-            *([optax.scale(-1.0)] if maximize else []),
-            optax.add_decayed_weights(weight_decay),
+        direction = [
             *([_dampen(dampening)] if use_dampening else []),
             *([optax.trace(decay=momentum, nesterov=nesterov)] if use_momentum else []),
-            optax.scale_by_learning_rate(learning_rate),
-        )
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "learning_rate": group["lr"],
-            "momentum": group["momentum"],
-            "dampening": group["dampening"],
-            "weight_decay": group["weight_decay"],
-        }
+        ]
+        return torch_chain(direction, learning_rate, weight_decay, maximize=maximize)
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         use_momentum = group["momentum"] != 0
         return {
+            **super()._options(group),
             "use_momentum": use_momentum,
             "use_dampening": use_momentum and group["dampening"] != 0,
-            "nesterov": bool(group["nesterov"]),
-            "maximize": bool(group["maximize"]),
         }
 
 
