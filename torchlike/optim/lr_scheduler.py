@@ -74,6 +74,25 @@ def _lrs(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _uses_beta1(optimizer: Optimizer) -> bool:
+    """For ``cycle_momentum``: whether the cycled momentum is ``betas[0]`` (else ``momentum``)."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
+    return "betas" in optimizer.defaults
+
+
+def _start_momentum(
+    optimizer: Optimizer, tops: list[float], bottoms: list[float], use_beta1: bool
+) -> None:
+    """A fresh momentum cycle: each group notes its range and starts at the top."""
+    for top, bottom, group in zip(tops, bottoms, optimizer.param_groups):
+        _set_momentum(group, top, use_beta1)
+        group["max_momentum"] = top
+        group["base_momentum"] = bottom
+
+
 def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
@@ -814,20 +833,11 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for top, bottom, group in zip(
-                    self.max_momentums, self.base_momentums, optimizer.param_groups
-                ):
-                    _set_momentum(group, top, self.use_beta1)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+                _start_momentum(optimizer, self.max_momentums, self.base_momentums, self.use_beta1)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -1033,18 +1043,11 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             tops = _per_group("max_momentum", optimizer, max_momentum)
             bottoms = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for top, bottom, group in zip(tops, bottoms, optimizer.param_groups):
-                    _set_momentum(group, top, self.use_beta1)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+                _start_momentum(optimizer, tops, bottoms, self.use_beta1)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
