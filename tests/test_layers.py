@@ -125,6 +125,32 @@ def test_repr_in_a_container_matches_torch():
     assert repr(net(tl)) == repr(net(ref))
 
 
+def test_conv_transpose_subclass_calls_output_padding_as_pytorch():
+    # subclasses with their own forward call _output_padding with PyTorch's seven arguments
+    def custom(lib):
+        class Scaled(lib.nn.ConvTranspose2d):
+            def forward(self, x, output_size=None):
+                pad = self._output_padding(
+                    x, output_size, self.stride, self.padding, self.kernel_size, 2, self.dilation
+                )
+                return lib.nn.functional.conv_transpose2d(
+                    x, self.weight * 2, self.bias, self.stride, self.padding, pad, 1, self.dilation
+                )
+
+        return Scaled(2, 3, 3, stride=2, padding=1)
+
+    ref.manual_seed(0)
+    theirs, ours = custom(ref), custom(tl)
+    ours.load_state_dict({k: tl.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).normal(size=(1, 2, 4, 4)).astype(np.float32)
+    for size in (None, [8, 8], [1, 3, 7, 8]):
+        want, got = theirs(ref.tensor(x), size), ours(tl.tensor(x), size)
+        np.testing.assert_allclose(as_numpy(got), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+        assert ours._output_padding(tl.tensor(x), size) == theirs._output_padding(
+            ref.tensor(x), size, theirs.stride, theirs.padding, theirs.kernel_size, 2
+        )
+
+
 def test_legacy_reduction_arguments_warn_as_torch():
     for size_average, reduce in [(False, None), (None, False), (True, True), (False, True)]:
         messages, modules = [], []

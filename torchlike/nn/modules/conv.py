@@ -249,11 +249,26 @@ class Conv3d(_ConvNd):
 class _ConvTransposeNd(_ConvNd):
     """What transposed convolutions add: ``output_padding``, and ``output_size`` in forward."""
 
-    def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
-        """The ``output_padding`` that makes the output ``output_size`` (PyTorch's rule)."""
+    def _output_padding(
+        self,
+        input: Tensor,
+        output_size,
+        stride=None,
+        padding=None,
+        kernel_size=None,
+        num_spatial_dims=None,
+        dilation=None,
+    ):
+        """The ``output_padding`` that makes the output ``output_size`` (PyTorch's rule and
+        signature: subclasses that write their own ``forward`` pass the geometry; left out, it
+        is this module's)."""
         if output_size is None:
             return self.output_padding
-        n = len(self.kernel_size)
+        stride = self.stride if stride is None else stride
+        padding = self.padding if padding is None else padding
+        kernel_size = self.kernel_size if kernel_size is None else kernel_size
+        dilation = self.dilation if dilation is None else dilation
+        n = len(kernel_size) if num_spatial_dims is None else num_spatial_dims
         leading = 2 if input.ndim == n + 2 else 1
         if len(output_size) == leading + n:
             output_size = output_size[leading:]
@@ -262,11 +277,9 @@ class _ConvTransposeNd(_ConvNd):
                 f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or "
                 f"{leading + n} elements (got {len(output_size)})"
             )
-        geometry = zip(
-            input.shape[leading:], self.stride, self.padding, self.dilation, self.kernel_size
-        )
+        geometry = zip(input.shape[leading:], stride, padding, dilation, kernel_size)
         min_sizes = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in geometry]
-        max_sizes = [lo + s - 1 for lo, s in zip(min_sizes, self.stride)]
+        max_sizes = [lo + s - 1 for lo, s in zip(min_sizes, stride)]
         for want, lo, hi in zip(output_size, min_sizes, max_sizes):
             if not lo <= want <= hi:
                 raise ValueError(
@@ -274,7 +287,7 @@ class _ConvTransposeNd(_ConvNd):
                     f"{min_sizes} to {max_sizes} (for an input of "
                     f"torch.Size({list(input.shape[2:])}))"
                 )
-        return tuple(want - lo for want, lo in zip(output_size, min_sizes))
+        return [want - lo for want, lo in zip(output_size, min_sizes)]
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[
