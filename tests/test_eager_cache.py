@@ -125,6 +125,10 @@ def _shift(x, *, k):
     return x + k
 
 
+def _grow(x):
+    return x * 3
+
+
 def test_cache_is_bounded_and_warns_on_recompiles(caplog):
     old, info = _dispatch.cache_size(), _dispatch.cache_info()
     # room for 4 more forward programs (earlier tests may have filled either cache first)
@@ -147,6 +151,12 @@ def test_cache_is_bounded_and_warns_on_recompiles(caplog):
                 _dispatch.apply(_shift, "ShiftOp", (torchlike.ones(2),), k=k)
         assert "ShiftOp" in caplog.text and "'k'" in caplog.text
         assert caplog.text.count("ShiftOp") == 1  # once per op
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="torchlike.eager"):
+            for n in range(1, 6):  # growing tensors (a KV cache): a valid program, INFO only
+                _dispatch.apply(_grow, "GrowOp", (torchlike.ones(n),))
+        (record,) = [r for r in caplog.records if "GrowOp" in r.getMessage()]
+        assert record.levelno == logging.INFO and "input shape" in record.getMessage()
     finally:
         _dispatch.RECOMPILE_WARN_THRESHOLD = threshold
 

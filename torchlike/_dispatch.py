@@ -16,8 +16,10 @@ variable ``TORCHLIKE_EAGER_CACHE_SIZE``; ``set_cache_size(n)`` changes it) and d
 recently used one, so memory stays bounded whatever a program does. ``cache_info()`` reports the
 sizes and how many programs were compiled. When one op compiles more than
 ``RECOMPILE_WARN_THRESHOLD`` programs, the logger ``torchlike.eager`` warns once, naming the op
-and the argument whose values keep changing. ``enable_persistent_cache(path)`` (opt-in) keeps the
-compiled programs on disk for later processes.
+and the argument whose values keep changing (at INFO level when only the input shapes change:
+growing tensors are a valid program, with nothing for its author to change).
+``enable_persistent_cache(path)`` (opt-in) keeps the compiled programs on disk for later
+processes.
 
 Every op family is compiled, never run op by op (un-jitted JAX): measured on CPU (jax 0.10),
 op-by-op execution was not faster on the first call (each primitive compiles on its own), and on
@@ -120,6 +122,7 @@ class _OpCompiles:
 
 
 _per_op: dict = {}  # op function (its code) -> _OpCompiles
+_SHAPES = "<input shapes and dtypes>"
 
 
 def _note_compile(fn: Callable, name: str, static: dict, arrays) -> None:
@@ -135,7 +138,7 @@ def _note_compile(fn: Callable, name: str, static: dict, arrays) -> None:
         rec = _per_op[op] = _OpCompiles()
     rec.count += 1
     seen = dict(static)
-    seen["<input shapes and dtypes>"] = tuple(
+    seen[_SHAPES] = tuple(
         (getattr(a, "shape", None), str(getattr(a, "dtype", type(a).__name__))) for a in arrays
     )
     for k, v in seen.items():
@@ -147,7 +150,21 @@ def _note_compile(fn: Callable, name: str, static: dict, arrays) -> None:
                 pass
     if rec.count > RECOMPILE_WARN_THRESHOLD and not rec.warned:
         rec.warned = True
-        arg = max(rec.values, key=lambda k: len(rec.values[k]))
+        # A Python value that changes every call is the user's to fix: warn. Tensors that grow
+        # (sampling with a KV cache: new shapes, and slice bounds that follow them) are a valid
+        # PyTorch program with nothing to change: INFO.
+        arg = max(rec.values, key=lambda k: (len(rec.values[k]), k == _SHAPES))
+        if arg == _SHAPES:
+            log.info(
+                "torchlike eager: op %s (%s) has compiled %d programs, one per input shape "
+                "(%d distinct shapes so far): tensors that grow call by call compile each new "
+                "shape once.",
+                name,
+                getattr(fn, "__qualname__", fn),
+                rec.count,
+                len(rec.values[arg]),
+            )
+            return
         log.warning(
             "torchlike eager: op %s (%s) has compiled %d programs, one per value of its "
             "argument %r (%d distinct values so far). Pass values that change from call to call "
