@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import torchlike
-from torchlike import _dispatch
+from torchlike import _dispatch, _eager_host
 
 _X = np.arange(5 * 6 * 7, dtype=np.float32).reshape(5, 6, 7)
 
@@ -237,3 +237,35 @@ def test_growing_tensors_move_on_the_host_without_compiling():
     for _ in range(3):  # the same shape again and again: compiled on its third call
         torchlike.cat((torchlike.ones(2, 3), torchlike.ones(2, 3)))
     assert _dispatch.cache_info().compiles - before <= 13
+
+
+def test_growing_tensors_compute_on_the_host_past_a_few_shapes(monkeypatch):
+    """Decoding with a KV cache: attention scores, softmax and products have a new length every
+    step. Once an op has met more than GROWING_SHAPES shapes it computes new shapes on the host
+    (NumPy, float-accurate) instead of compiling a program per step; the numbers are PyTorch's."""
+    monkeypatch.setattr(_eager_host, "GROWING_SHAPES", 3)
+    for name in ("_seen", "_shapes_per_op", "_growing"):  # this test's counts only
+        monkeypatch.setattr(_eager_host, name, type(getattr(_eager_host, name))())
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(6, 18)).astype(np.float32) / 3
+    start = rng.normal(size=(1, 1, 6)).astype(np.float32)
+
+    def decode(t, steps):
+        weight, h, keys, values, outs = t.tensor(w), t.tensor(start), None, None, []
+        with t.no_grad():
+            for _ in range(steps):
+                q, k, v = (h @ weight).split(6, dim=-1)
+                keys = k if keys is None else t.cat([keys, k], dim=1)
+                values = v if values is None else t.cat([values, v], dim=1)
+                att = t.softmax(q @ keys.transpose(1, 2) / 6**0.5, dim=-1)
+                h = t.tanh(att @ values) + 0.5 * h
+                outs.append(h)
+        return t.cat(outs, dim=1).numpy(), int(t.argmax(att))
+
+    before = _dispatch.cache_info().compiles
+    ours = decode(torchlike, 24)
+    compiled = _dispatch.cache_info().compiles - before
+    theirs = decode(torch, 24)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
+    assert ours[1] == theirs[1]
+    assert compiled <= 30, compiled  # 12 measured; without the host path 149 (one a step an op)

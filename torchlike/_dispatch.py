@@ -250,13 +250,15 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
                 _trim(_plain_cache)
             else:
                 _plain_cache.move_to_end(key)
-            try:
-                out = jitted(*arrays)
-            except _eager_host.RunOnHost as signal:
-                out = _eager_host.run(signal.args[0], arrays)
-                if out is None:
-                    with _eager_host.compiling():
-                        out = jitted(*arrays)
+            out = _eager_host.host_call(fn, static, arrays) if _eager_host._growing else None
+            if out is None:
+                try:
+                    out = jitted(*arrays)
+                except _eager_host.RunOnHost as signal:
+                    out = _eager_host.run(signal.args[0], arrays)
+                    if out is None:
+                        with _eager_host.compiling():
+                            out = jitted(*arrays)
         if isinstance(out, tuple):
             return tuple(Tensor._wrap(o) for o in out)
         return Tensor._wrap(out)

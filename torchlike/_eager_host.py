@@ -1,4 +1,4 @@
-"""Eager data movement at a new shape, without compiling: run on the host with NumPy.
+"""Eager ops at a new shape, without compiling: run on the host with NumPy.
 
 An eager op compiles one XLA program per input shape (``_dispatch``). Most programs are worth it:
 the same shapes come back every step. A program whose tensors grow a step at a time never sees a
@@ -10,9 +10,17 @@ PyTorch's microseconds).
 So an op that only moves data (its JAX program is nothing but concatenations, slices, reshapes,
 transposes, broadcasts, pads, selects and casts between floating types or between integer types,
 all exact in NumPy as in XLA) runs on the host with NumPy the first ``HOST_CALLS`` times a shape is
-seen, and compiles when the shape comes back more often than that. Only eager calls that record
-no gradient take this path, on the CPU, with arrays on one device; everything else, and every op
-that computes anything, compiles as before. ``TORCHLIKE_EAGER_HOST=0`` turns it off.
+seen, and compiles when the shape comes back more often than that.
+
+An op that has met more than ``GROWING_SHAPES`` shapes is in a loop whose tensors grow (a KV cache:
+each layer's attention scores, softmax and products have a new length every step, each shape met
+once per layer, then never again). Such an op runs on the host for up to ``GROWING_HOST_CALLS``
+calls of a shape, computing ops included (matmuls, softmax, elementwise math, reductions: the
+NumPy kernels of the forked DataLoader workers, ``utils/data/_utils/host.py``), in float32,
+float64, integer and boolean types; its results are float-accurate as XLA's are, not bit-equal to
+them. A primitive without a NumPy kernel (convolutions ...), another floating type, or a NumPy
+error compiles as before. Only eager calls that record no gradient take this path, on the CPU,
+with arrays on one device. ``TORCHLIKE_EAGER_HOST=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -26,13 +34,17 @@ import jax
 import numpy as np
 from jax._src.core import Literal
 
-HOST_CALLS = 2  # a shape's first two calls run on the host; the third compiles
+HOST_CALLS = 2  # a data-moving op's first two calls at a shape run on the host; the third compiles
+GROWING_SHAPES = 16  # an op past this many shapes is in a loop over growing tensors ...
+GROWING_HOST_CALLS = 32  # ... and runs a shape's first 32 calls on the host, computing ops too
 _ENABLED = os.environ.get("TORCHLIKE_EAGER_HOST", "1") not in ("0", "")
 _MAX_ENTRIES = 4096
 
 # (fn, static, input avals) -> [calls seen, (closed jaxpr, output tree) or None (it computes)]
 _seen: OrderedDict = OrderedDict()
 _off = [0]  # > 0 while a call that could not run on the host compiles instead
+_shapes_per_op: dict = {}  # op (its code) -> how many signatures it has met (bounded)
+_growing: set = set()  # the ops past GROWING_SHAPES: host_call decides for them before jit
 
 
 class RunOnHost(Exception):  # noqa: N818  (a signal from inside tracing, not an error)
@@ -119,38 +131,106 @@ def _only_moves(jaxpr) -> bool:
     return True
 
 
+_CALLS = {"pjit": "jaxpr", "jit": "jaxpr", "custom_jvp_call": "call_jaxpr"}
+_CALLS["custom_vjp_call"] = "call_jaxpr"
+_PLAIN = frozenset(map(np.dtype, ("float32", "float64", "bool")))
+
+
+def _plain(v) -> bool:
+    dt = np.dtype(v.aval.dtype)
+    return dt in _PLAIN or np.issubdtype(dt, np.integer)
+
+
+def _computable(jaxpr) -> bool:
+    """Every primitive has a NumPy kernel and every value a type NumPy computes as XLA does."""
+    from .utils.data._utils import host
+
+    for eqn in jaxpr.eqns:
+        name = eqn.primitive.name
+        if name in _CALLS:
+            if not _computable(eqn.params[_CALLS[name]].jaxpr):
+                return False
+            continue
+        if not all(_plain(v) for v in (*eqn.invars, *eqn.outvars)):
+            return False
+        if name not in _MOVES and host._kernel(name) is None:
+            return False
+    return True
+
+
 def _struct(aval):
     return jax.ShapeDtypeStruct(aval.shape, aval.dtype, weak_type=aval.weak_type)
+
+
+def _signature(avals) -> tuple:
+    return tuple(None if a is None else (a.shape, a.dtype, a.weak_type) for a in avals)
+
+
+def _entry(fn, static: dict, avals) -> tuple[Any, list | None]:
+    """The key and plan ``[calls, (jaxpr, output tree) or None, host calls allowed]`` of ``fn``
+    at ``avals``, made (by tracing once) the first time a signature is met."""
+    key = (fn, tuple(static.items()), _signature(avals))
+    entry = _seen.get(key)
+    if entry is not None:
+        _seen.move_to_end(key)
+        return key, entry
+    try:
+        closed, shapes = jax.make_jaxpr(functools.partial(fn, **static), return_shape=True)(
+            *[None if a is None else _struct(a) for a in avals]
+        )
+    except Exception:  # noqa: BLE001  (the compile that follows reports it properly)
+        return key, None
+    op = getattr(fn, "__code__", fn)  # closures made per call are one op
+    met = _shapes_per_op[op] = _shapes_per_op.get(op, 0) + 1
+    if len(_shapes_per_op) > _MAX_ENTRIES:
+        del _shapes_per_op[next(iter(_shapes_per_op))]
+    growing = met > GROWING_SHAPES
+    if growing:
+        _growing.add(op)
+    if _only_moves(closed.jaxpr):
+        limit = GROWING_HOST_CALLS if growing else HOST_CALLS
+    else:
+        limit = GROWING_HOST_CALLS if growing and _computable(closed.jaxpr) else 0
+    plan = (closed, jax.tree.structure(shapes)) if limit else None
+    entry = _seen[key] = [0, plan, limit]
+    if len(_seen) > _MAX_ENTRIES:
+        _seen.popitem(last=False)
+    return key, entry
+
+
+def _wanted(entry) -> bool:
+    entry[0] += 1
+    return entry[1] is not None and entry[0] <= entry[2]
+
+
+def _usable() -> bool:
+    return _ENABLED and not _off[0] and not jax.config.jax_disable_jit
 
 
 def check(fn, static: dict, tracers) -> None:
     """Called while ``jax.jit`` traces ``fn`` for a new input signature: raises ``RunOnHost`` if
     this call should run on the host instead of compiling."""
-    if not _ENABLED or _off[0] or jax.config.jax_disable_jit:
-        return
-    if jax.default_backend() != "cpu":
+    if not _usable() or jax.default_backend() != "cpu":
         return
     if not all(t is None or isinstance(t, jax.core.Tracer) for t in tracers):
         return
-    avals = tuple(None if t is None else t.aval for t in tracers)
-    key = (fn, tuple(static.items()), avals)
-    entry = _seen.get(key)
-    if entry is None:
-        try:
-            closed, shapes = jax.make_jaxpr(functools.partial(fn, **static), return_shape=True)(
-                *[None if a is None else _struct(a) for a in avals]
-            )
-        except Exception:  # noqa: BLE001  (the compile that follows reports it properly)
-            return
-        plan = (closed, jax.tree.structure(shapes)) if _only_moves(closed.jaxpr) else None
-        entry = _seen[key] = [0, plan]
-        if len(_seen) > _MAX_ENTRIES:
-            _seen.popitem(last=False)
-    else:
-        _seen.move_to_end(key)
-    entry[0] += 1
-    if entry[1] is not None and entry[0] <= HOST_CALLS:
+    key, entry = _entry(fn, static, [None if t is None else t.aval for t in tracers])
+    if entry is not None and _wanted(entry):
         raise RunOnHost(key)
+
+
+def host_call(fn, static: dict, arrays) -> Any:
+    """For an op in a loop over growing tensors (``_growing``): its outputs computed on the host
+    when this call should not compile, else None. Decided before ``jax.jit`` is called, so that
+    such calls do not trace (and unwind an exception through JAX) every time."""
+    if getattr(fn, "__code__", fn) not in _growing or not _usable():
+        return None
+    if not all(a is None or isinstance(a, jax.Array) for a in arrays):
+        return None
+    key, entry = _entry(fn, static, [None if a is None else a.aval for a in arrays])
+    if entry is None or not _wanted(entry):
+        return None
+    return run(key, arrays)
 
 
 def run(key, arrays) -> Any:
@@ -162,7 +242,14 @@ def run(key, arrays) -> Any:
     if any(isinstance(a, jax.Array) and len(a.sharding.device_set) != 1 for a in arrays):
         return None
     closed, tree = entry[1]
-    outs = _eval(closed.jaxpr, closed.consts, [np.asarray(a) for a in arrays if a is not None])
+    try:
+        with np.errstate(all="ignore"):  # inf and nan arise as in XLA, without NumPy's warnings
+            outs = _eval(
+                closed.jaxpr, closed.consts, [np.asarray(a) for a in arrays if a is not None]
+            )
+    except Exception:  # noqa: BLE001  (NumPy refuses what XLA defines, e.g. max of nothing)
+        entry[1] = None
+        return None
     # fresh arrays of their own (a slice is a view of an input's buffer, which may be donated)
     outs = [
         jax.device_put(np.array(o, dtype=v.aval.dtype, copy=True))
@@ -191,14 +278,26 @@ def _eval(jaxpr, consts, args) -> list:
         env[v] = np.asarray(x)
     for v, x in zip(jaxpr.invars, args):
         env[v] = x
+    kernels = _kernels()
     for eqn in jaxpr.eqns:
         ins = [read(v) for v in eqn.invars]
-        outs = _kernels()[eqn.primitive.name](eqn, *ins)
+        kernel = kernels.get(eqn.primitive.name)
+        outs = kernel(eqn, *ins) if kernel is not None else _compute(eqn, ins)
         if not eqn.primitive.multiple_results:
             outs = [outs]
         for v, o in zip(eqn.outvars, outs):
             env[v] = np.asarray(o, dtype=v.aval.dtype).reshape(v.aval.shape)
     return [read(v) for v in jaxpr.outvars]
+
+
+def _compute(eqn, ins):
+    from .utils.data._utils import host
+
+    name = eqn.primitive.name
+    if name in _CALLS:
+        closed = eqn.params[_CALLS[name]]
+        return _eval(closed.jaxpr, closed.consts, ins)
+    return host._kernel(name)(*ins, **eqn.params)
 
 
 def _elementwise(f):
