@@ -17,10 +17,11 @@ each layer's attention scores, softmax and products have a new length every step
 once per layer, then never again). Such an op runs on the host for up to ``GROWING_HOST_CALLS``
 calls of a shape, computing ops included (matmuls, softmax, elementwise math, reductions: the
 NumPy kernels of the forked DataLoader workers, ``utils/data/_utils/host.py``), in float32,
-float64, integer and boolean types; its results are float-accurate as XLA's are, not bit-equal to
-them. A primitive without a NumPy kernel (convolutions ...), another floating type, or a NumPy
-error compiles as before. Only eager calls that record no gradient take this path, on the CPU,
-with arrays on one device. ``TORCHLIKE_EAGER_HOST=0`` turns it off.
+float64, integer and boolean types, and in float16/bfloat16 as PyTorch computes them (each op in
+float32, its result rounded). Its results are float-accurate as XLA's are, not bit-equal to them.
+A primitive without a NumPy kernel (convolutions ...), a complex type, or a NumPy error compiles
+as before. Only eager calls that record no gradient take this path, on the CPU, with arrays on
+one device. ``TORCHLIKE_EAGER_HOST=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -134,11 +135,12 @@ def _only_moves(jaxpr) -> bool:
 _CALLS = {"pjit": "jaxpr", "jit": "jaxpr", "custom_jvp_call": "call_jaxpr"}
 _CALLS["custom_vjp_call"] = "call_jaxpr"
 _PLAIN = frozenset(map(np.dtype, ("float32", "float64", "bool")))
+_NARROW = frozenset(map(np.dtype, ("float16", jax.numpy.bfloat16)))  # computed in float32
 
 
 def _plain(v) -> bool:
     dt = np.dtype(v.aval.dtype)
-    return dt in _PLAIN or np.issubdtype(dt, np.integer)
+    return dt in _PLAIN or dt in _NARROW or np.issubdtype(dt, np.integer)
 
 
 def _computable(jaxpr) -> bool:
@@ -297,6 +299,8 @@ def _compute(eqn, ins):
     if name in _CALLS:
         closed = eqn.params[_CALLS[name]]
         return _eval(closed.jaxpr, closed.consts, ins)
+    if name != "bitcast_convert_type":  # half types: each op in float32, rounded (_eval) after
+        ins = [x.astype(np.float32) if x.dtype in _NARROW else x for x in ins]
     return host._kernel(name)(*ins, **eqn.params)
 
 
