@@ -129,7 +129,7 @@ def _grow(x):
     return x * 3
 
 
-def test_cache_is_bounded_and_warns_on_recompiles(caplog):
+def test_cache_is_bounded_and_warns_on_recompiles(caplog, monkeypatch):
     old, info = _dispatch.cache_size(), _dispatch.cache_info()
     # room for 4 more forward programs (earlier tests may have filled either cache first)
     bound = info.forward + 4
@@ -152,6 +152,7 @@ def test_cache_is_bounded_and_warns_on_recompiles(caplog):
         assert "ShiftOp" in caplog.text and "'k'" in caplog.text
         assert caplog.text.count("ShiftOp") == 1  # once per op
         caplog.clear()
+        monkeypatch.setattr(_eager_host, "_ENABLED", False)  # compile every shape (no host path)
         with caplog.at_level(logging.INFO, logger="torchlike.eager"):
             for n in range(1, 6):  # growing tensors (a KV cache): a valid program, INFO only
                 _dispatch.apply(_grow, "GrowOp", (torchlike.ones(n),))
@@ -245,7 +246,7 @@ def test_growing_tensors_compute_on_the_host_past_a_few_shapes(monkeypatch, dtyp
     step. Once an op has met more than GROWING_SHAPES shapes it computes new shapes on the host
     (NumPy, float-accurate) instead of compiling a program per step; the numbers are PyTorch's."""
     monkeypatch.setattr(_eager_host, "GROWING_SHAPES", 3)
-    for name in ("_seen", "_shapes_per_op", "_growing"):  # this test's counts only
+    for name in ("_seen", "_shapes_per_op", "_host_ops"):  # this test's counts only
         monkeypatch.setattr(_eager_host, name, type(getattr(_eager_host, name))())
     rng = np.random.default_rng(0)
     w = rng.normal(size=(6, 18)).astype(np.float32) / 3

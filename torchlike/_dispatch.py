@@ -250,7 +250,7 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
                 _trim(_plain_cache)
             else:
                 _plain_cache.move_to_end(key)
-            out = _eager_host.host_call(fn, static, arrays) if _eager_host._growing else None
+            out = _eager_host.host_call(fn, static, arrays) if _eager_host._host_ops else None
             if out is None:
                 try:
                     out = jitted(*arrays)

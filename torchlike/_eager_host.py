@@ -12,9 +12,10 @@ transposes, broadcasts, pads, selects and casts between floating types or betwee
 all exact in NumPy as in XLA) runs on the host with NumPy the first ``HOST_CALLS`` times a shape is
 seen, and compiles when the shape comes back more often than that.
 
-An op that has met more than ``GROWING_SHAPES`` shapes is in a loop whose tensors grow (a KV cache:
-each layer's attention scores, softmax and products have a new length every step, each shape met
-once per layer, then never again). Such an op runs on the host for up to ``GROWING_HOST_CALLS``
+An op is in a loop whose tensors grow (a KV cache: each layer's attention scores, softmax and
+products have a new length every step, each shape met once per layer, then never again) once it
+has met more than ``GROWING_SHAPES`` shapes, or ``GROWN_STEPS`` new shapes one step larger than a
+recent one. Such an op runs on the host for up to ``GROWING_HOST_CALLS``
 calls of a shape, computing ops included (matmuls, softmax, elementwise math, reductions: the
 NumPy kernels of the forked DataLoader workers, ``utils/data/_utils/host.py``), in float32,
 float64, integer and boolean types, and in float16/bfloat16 as PyTorch computes them (each op in
@@ -33,10 +34,11 @@ from typing import Any
 
 import jax
 import numpy as np
-from jax._src.core import Literal
+from jax._src.core import Literal, typeof
 
 HOST_CALLS = 2  # a data-moving op's first two calls at a shape run on the host; the third compiles
 GROWING_SHAPES = 16  # an op past this many shapes is in a loop over growing tensors ...
+GROWN_STEPS = 3  # ... as is one whose new shapes grew a recent one by a step this many times ...
 GROWING_HOST_CALLS = 32  # ... and runs a shape's first 32 calls on the host, computing ops too
 _ENABLED = os.environ.get("TORCHLIKE_EAGER_HOST", "1") not in ("0", "")
 _MAX_ENTRIES = 4096
@@ -44,8 +46,8 @@ _MAX_ENTRIES = 4096
 # (fn, static, input avals) -> [calls seen, (closed jaxpr, output tree) or None (it computes)]
 _seen: OrderedDict = OrderedDict()
 _off = [0]  # > 0 while a call that could not run on the host compiles instead
-_shapes_per_op: dict = {}  # op (its code) -> how many signatures it has met (bounded)
-_growing: set = set()  # the ops past GROWING_SHAPES: host_call decides for them before jit
+_shapes_per_op: dict = {}  # op (its code) -> [signatures met, grown steps, recent] (bounded)
+_host_ops: set = set()  # ops that have run on the host: host_call decides for them before jit
 
 
 class RunOnHost(Exception):  # noqa: N818  (a signal from inside tracing, not an error)
@@ -183,21 +185,50 @@ def _entry(fn, static: dict, avals) -> tuple[Any, list | None]:
     except Exception:  # noqa: BLE001  (the compile that follows reports it properly)
         return key, None
     op = getattr(fn, "__code__", fn)  # closures made per call are one op
-    met = _shapes_per_op[op] = _shapes_per_op.get(op, 0) + 1
-    if len(_shapes_per_op) > _MAX_ENTRIES:
-        del _shapes_per_op[next(iter(_shapes_per_op))]
-    growing = met > GROWING_SHAPES
-    if growing:
-        _growing.add(op)
+    growing = _note_shape(op, key[2])
     if _only_moves(closed.jaxpr):
         limit = GROWING_HOST_CALLS if growing else HOST_CALLS
     else:
         limit = GROWING_HOST_CALLS if growing and _computable(closed.jaxpr) else 0
     plan = (closed, jax.tree.structure(shapes)) if limit else None
+    if plan is not None:
+        _host_ops.add(op)
     entry = _seen[key] = [0, plan, limit]
     if len(_seen) > _MAX_ENTRIES:
         _seen.popitem(last=False)
     return key, entry
+
+
+def _grew(new, old) -> bool:
+    """``new`` is ``old`` with some sizes one larger (a tensor grown by a step), nothing else."""
+    if len(new) != len(old) or new == old:
+        return False
+    for a, b in zip(new, old):
+        if (a is None) != (b is None):
+            return False
+        if a is not None:
+            if a[1:] != b[1:] or len(a[0]) != len(b[0]):
+                return False
+            if any(x != y and x != y + 1 for x, y in zip(a[0], b[0])):
+                return False
+    return True
+
+
+def _note_shape(op, signature) -> bool:
+    """Count a new signature of ``op``; True once ``op`` is in a loop over growing tensors: more
+    than GROWING_SHAPES signatures, or GROWN_STEPS new ones that each grew a recent one by a
+    step (a KV cache: the scores' length one more each token)."""
+    record = _shapes_per_op.get(op)
+    if record is None:
+        if len(_shapes_per_op) >= _MAX_ENTRIES:
+            del _shapes_per_op[next(iter(_shapes_per_op))]
+        record = _shapes_per_op[op] = [0, 0, []]  # signatures met, grown steps, recent ones
+    recent = record[2]
+    record[0] += 1
+    record[1] += any(_grew(signature, old) for old in recent)
+    recent.append(signature)
+    del recent[:-8]
+    return record[0] > GROWING_SHAPES or record[1] >= GROWN_STEPS
 
 
 def _wanted(entry) -> bool:
@@ -222,14 +253,19 @@ def check(fn, static: dict, tracers) -> None:
 
 
 def host_call(fn, static: dict, arrays) -> Any:
-    """For an op in a loop over growing tensors (``_growing``): its outputs computed on the host
-    when this call should not compile, else None. Decided before ``jax.jit`` is called, so that
-    such calls do not trace (and unwind an exception through JAX) every time."""
-    if getattr(fn, "__code__", fn) not in _growing or not _usable():
+    """For an op that has run on the host (``_host_ops``): its outputs computed on the host when
+    this call should not compile, else None. Decided before ``jax.jit`` is called, so that such
+    calls neither trace nor unwind an exception through JAX (whose traceback filtering alone
+    costs about 2 ms)."""
+    if getattr(fn, "__code__", fn) not in _host_ops or not _usable():
         return None
-    if not all(a is None or isinstance(a, jax.Array) for a in arrays):
+    try:  # arrays, and the Python/NumPy scalars jit takes as (weakly typed) arrays
+        avals = [
+            None if a is None else a.aval if isinstance(a, jax.Array) else typeof(a) for a in arrays
+        ]
+    except TypeError:
         return None
-    key, entry = _entry(fn, static, [None if a is None else a.aval for a in arrays])
+    key, entry = _entry(fn, static, avals)
     if entry is None or not _wanted(entry):
         return None
     return run(key, arrays)
