@@ -243,9 +243,8 @@ def test_growing_tensors_move_on_the_host_without_compiling():
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_growing_tensors_compute_on_the_host_past_a_few_shapes(monkeypatch, dtype):
     """Decoding with a KV cache: attention scores, softmax and products have a new length every
-    step. Once an op has met more than GROWING_SHAPES shapes it computes new shapes on the host
+    step. Once an op has met GROWN_STEPS shapes one step longer it computes such shapes on the host
     (NumPy, float-accurate) instead of compiling a program per step; the numbers are PyTorch's."""
-    monkeypatch.setattr(_eager_host, "GROWING_SHAPES", 3)
     for name in ("_seen", "_shapes_per_op", "_host_ops"):  # this test's counts only
         monkeypatch.setattr(_eager_host, name, type(getattr(_eager_host, name))())
     rng = np.random.default_rng(0)

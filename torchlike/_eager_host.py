@@ -12,17 +12,17 @@ transposes, broadcasts, pads, selects and casts between floating types or betwee
 all exact in NumPy as in XLA) runs on the host with NumPy the first ``HOST_CALLS`` times a shape is
 seen, and compiles when the shape comes back more often than that.
 
-An op is in a loop whose tensors grow (a KV cache: each layer's attention scores, softmax and
-products have a new length every step, each shape met once per layer, then never again) once it
-has met more than ``GROWING_SHAPES`` shapes, or ``GROWN_STEPS`` new shapes one step larger than a
-recent one. Such an op runs on the host for up to ``GROWING_HOST_CALLS``
-calls of a shape, computing ops included (matmuls, softmax, elementwise math, reductions: the
-NumPy kernels of the forked DataLoader workers, ``utils/data/_utils/host.py``), in float32,
-float64, integer and boolean types, and in float16/bfloat16 as PyTorch computes them (each op in
-float32, its result rounded). Its results are float-accurate as XLA's are, not bit-equal to them.
-A primitive without a NumPy kernel (convolutions ...), a complex type, or a NumPy error compiles
-as before. Only eager calls that record no gradient take this path, on the CPU, with arrays on
-one device. ``TORCHLIKE_EAGER_HOST=0`` turns it off.
+A tensor that grows a step at a time (a KV cache: each layer's attention scores, softmax and
+products have a new length every step, each shape met once per layer, then never again) is
+recognised by its shapes: once an op has met ``GROWN_STEPS`` new shapes one step larger than a
+recent one, each further such shape runs on the host for up to ``GROWING_HOST_CALLS`` calls,
+computing ops included (matmuls, softmax, elementwise math, reductions: the NumPy kernels of the
+forked DataLoader workers, ``utils/data/_utils/host.py``), in float32, float64, integer and
+boolean types, and in float16/bfloat16 as PyTorch computes them (each op in float32, its result
+rounded). Its results are float-accurate as XLA's are, not bit-equal to them. A primitive without
+a NumPy kernel (convolutions ...), a complex type, or a NumPy error compiles as before. Only eager
+calls that record no gradient take this path, on the CPU, with arrays on one device.
+``TORCHLIKE_EAGER_HOST=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -37,16 +37,15 @@ import numpy as np
 from jax._src.core import Literal, typeof
 
 HOST_CALLS = 2  # a data-moving op's first two calls at a shape run on the host; the third compiles
-GROWING_SHAPES = 16  # an op past this many shapes is in a loop over growing tensors ...
-GROWN_STEPS = 3  # ... as is one whose new shapes grew a recent one by a step this many times ...
-GROWING_HOST_CALLS = 32  # ... and runs a shape's first 32 calls on the host, computing ops too
+GROWN_STEPS = 3  # an op whose new shapes grew a recent one by a step this many times ...
+GROWING_HOST_CALLS = 32  # ... runs the next grown shapes' first 32 calls on the host, computing too
 _ENABLED = os.environ.get("TORCHLIKE_EAGER_HOST", "1") not in ("0", "")
 _MAX_ENTRIES = 4096
 
 # (fn, static, input avals) -> [calls seen, (closed jaxpr, output tree) or None (it computes)]
 _seen: OrderedDict = OrderedDict()
 _off = [0]  # > 0 while a call that could not run on the host compiles instead
-_shapes_per_op: dict = {}  # op (its code) -> [signatures met, grown steps, recent] (bounded)
+_shapes_per_op: dict = {}  # op (its code) -> [grown steps, recent signatures] (bounded)
 _host_ops: set = set()  # ops that have run on the host: host_call decides for them before jit
 
 
@@ -215,20 +214,20 @@ def _grew(new, old) -> bool:
 
 
 def _note_shape(op, signature) -> bool:
-    """Count a new signature of ``op``; True once ``op`` is in a loop over growing tensors: more
-    than GROWING_SHAPES signatures, or GROWN_STEPS new ones that each grew a recent one by a
-    step (a KV cache: the scores' length one more each token)."""
+    """Note a new signature of ``op``; True if it is one step larger than a recent one and ``op``
+    has grown so GROWN_STEPS times (a KV cache: the scores one longer each token). Other new
+    shapes of the op compile as usual."""
     record = _shapes_per_op.get(op)
     if record is None:
         if len(_shapes_per_op) >= _MAX_ENTRIES:
             del _shapes_per_op[next(iter(_shapes_per_op))]
-        record = _shapes_per_op[op] = [0, 0, []]  # signatures met, grown steps, recent ones
-    recent = record[2]
-    record[0] += 1
-    record[1] += any(_grew(signature, old) for old in recent)
+        record = _shapes_per_op[op] = [0, []]  # grown steps, recent signatures
+    recent = record[1]
+    grew = any(_grew(signature, old) for old in recent)
+    record[0] += grew
     recent.append(signature)
-    del recent[:-8]
-    return record[0] > GROWING_SHAPES or record[1] >= GROWN_STEPS
+    del recent[:-16]
+    return grew and record[0] >= GROWN_STEPS
 
 
 def _wanted(entry) -> bool:
