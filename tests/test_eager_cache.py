@@ -272,3 +272,15 @@ def test_growing_tensors_compute_on_the_host_past_a_few_shapes(monkeypatch, dtyp
     np.testing.assert_allclose(ours[0], theirs[0], rtol=tol, atol=tol)
     assert ours[1] == theirs[1]
     assert compiled <= 30, compiled  # 12 measured; without the host path 149 (one a step an op)
+
+
+def test_growing_shapes_of_random_ops_still_draw(monkeypatch):
+    """A growing chain through an op whose program holds PRNG keys (dropout) is not host
+    computable (keys are JAX's extended types): it compiles, as before, and draws."""
+    for name in ("_seen", "_shapes_per_op", "_host_ops"):
+        monkeypatch.setattr(_eager_host, name, type(getattr(_eager_host, name))())
+    F = torchlike.nn.functional
+    with torchlike.no_grad():
+        for n in range(1, 7):
+            out = F.feature_alpha_dropout(torchlike.ones(1, n, 2), 0.5, True)
+            assert out.shape == (1, n, 2) and bool(torchlike.isfinite(out).all())

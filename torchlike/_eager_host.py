@@ -140,7 +140,9 @@ _NARROW = frozenset(map(np.dtype, ("float16", jax.numpy.bfloat16)))  # computed 
 
 
 def _plain(v) -> bool:
-    dt = np.dtype(v.aval.dtype)
+    dt = getattr(v.aval, "dtype", None)
+    if not isinstance(dt, np.dtype):  # a PRNG key, a token ...: JAX's extended types
+        return False
     return dt in _PLAIN or dt in _NARROW or np.issubdtype(dt, np.integer)
 
 
