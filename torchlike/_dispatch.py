@@ -218,9 +218,14 @@ class _EagerVjp:
         return douts, aux, functools.partial(backward, residuals)
 
 
-def _jit_forward(fn: Callable, name: str, static: dict) -> Callable:
+def _jit_forward(fn: Callable, name: str, static: dict, probe: bool = True) -> Callable:
+    """The op's jitted forward. The probe asks ``_eager_host`` at each new signature whether to
+    run on the host instead (by raising, which leaves JAX's fast path off for that signature);
+    an op the host path manages compiles through a second, plain one."""
+
     def run(*arrays):
-        _eager_host.check(fn, static, arrays)  # data movement at a new shape: on the host
+        if probe:
+            _eager_host.check(fn, static, arrays)  # data movement at a new shape: on the host
         _note_compile(fn, name, static, arrays)
         return fn(*arrays, **static)
 
@@ -244,21 +249,25 @@ def apply(fn: Callable, name: str, args: tuple, **static: Any):
         if tracing:
             out = fn(*arrays, **static)
         else:
-            jitted = _plain_cache.get(key)
+            jitted = _plain_cache.get(key)  # [probe, plain or None]
             if jitted is None:
-                jitted = _plain_cache[key] = _jit_forward(fn, name, static)
+                jitted = _plain_cache[key] = [_jit_forward(fn, name, static), None]
                 _trim(_plain_cache)
             else:
                 _plain_cache.move_to_end(key)
             out = _eager_host.host_call(fn, static, arrays) if _eager_host._host_ops else None
             if out is None:
                 try:
-                    out = jitted(*arrays)
+                    out = jitted[0](*arrays)
                 except _eager_host.RunOnHost as signal:
                     out = _eager_host.run(signal.args[0], arrays)
                     if out is None:
                         with _eager_host.compiling():
-                            out = jitted(*arrays)
+                            out = jitted[0](*arrays)
+            elif out is _eager_host.COMPILE:  # an op the host path manages, at a compiled shape
+                if jitted[1] is None:
+                    jitted[1] = _jit_forward(fn, name, static, probe=False)
+                out = jitted[1](*arrays)
         if isinstance(out, tuple):
             return tuple(Tensor._wrap(o) for o in out)
         return Tensor._wrap(out)
